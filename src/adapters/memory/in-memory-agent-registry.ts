@@ -1,0 +1,23 @@
+import type { AgentRegistry } from '../../domain/ports/agent-registry.js';
+
+export class InMemoryAgentRegistry implements AgentRegistry {
+  private failure: Error | null = null;
+  /** How many lookups reached this registry. */
+  calls = 0;
+
+  constructor(private agentIds: readonly string[] = []) {}
+
+  async listActiveAgentIds(): Promise<readonly string[]> {
+    this.calls++;
+    if (this.failure) throw this.failure;
+    return [...this.agentIds];
+  }
+
+  setAgents(agentIds: readonly string[]): void {
+    this.agentIds = [...agentIds];
+  }
+
+  failWith(error: Error | null): void {
+    this.failure = error;
+  }
+}
