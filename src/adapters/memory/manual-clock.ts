@@ -41,6 +41,20 @@ export class ManualClock implements Clock {
     this.current = target;
   }
 
+  /**
+   * Like advance(), but lets pending promise callbacks run after each timer, as a real event
+   * loop would: an async tick started at 10:00 finishes before the 10:05 timer fires.
+   */
+  async advanceAndSettle(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (let timer = this.nextDue(target); timer; timer = this.nextDue(target)) {
+      this.advance(timer.dueAt - this.current);
+      await settle();
+    }
+    this.current = target;
+    await settle();
+  }
+
   /** Timers not yet cancelled (one-shot timers leave once fired): the leak detector. */
   pendingTimers(): number {
     return this.timers.size;
@@ -64,4 +78,8 @@ export class ManualClock implements Clock {
     }
     return best;
   }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }

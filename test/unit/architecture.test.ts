@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const FORBIDDEN_PACKAGES = [
+  'koa',
+  '@koa/',
+  'bullmq',
+  'ioredis',
+  'pg',
+  'pino',
+  'prom-client',
+  'jose',
+  'inversify',
+  'node-pg-migrate',
+];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const pattern =
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  return [...text.matchAll(pattern)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+/** Imports of `file` (path relative to src/) that leave `allowedDirs` or name a framework. */
+function badImports(file: string, specs: string[], allowedDirs: string[]): string[] {
+  return specs.filter((spec) => {
+    if (spec.startsWith('.')) {
+      const target = join(file, '..', spec);
+      return !allowedDirs.some((dir) => target.startsWith(`${dir}/`));
+    }
+    return FORBIDDEN_PACKAGES.some(
+      (p) => spec === p || spec.startsWith(p.endsWith('/') ? p : `${p}/`),
+    );
+  });
+}
+
+function violations(layer: string, allowedDirs: string[]): string[] {
+  return sourceFiles(join(root, 'src', layer)).flatMap((path) => {
+    const file = relative(join(root, 'src'), path);
+    return badImports(file, importsOf(path), allowedDirs).map((spec) => `${file} -> ${spec}`);
+  });
+}
+
+describe('architecture', () => {
+  it('keeps domain/ free of adapters, application and frameworks', () => {
+    expect(violations('domain', ['domain'])).toEqual([]);
+  });
+
+  it('lets application/ import only domain/', () => {
+    expect(violations('application', ['domain', 'application'])).toEqual([]);
+  });
+
+  it('finds imports at all (the check is not vacuous)', () => {
+    expect(importsOf(join(root, 'src/domain/scheduler.ts')).length).toBeGreaterThan(3);
+    expect(
+      badImports('domain/x.ts', ['./ok.js', '../adapters/queue/q.js', 'bullmq', 'pg'], ['domain']),
+    ).toEqual(['../adapters/queue/q.js', 'bullmq', 'pg']);
+  });
+});
