@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { TickFailure, TickObserver, TickReport } from '../../domain/ports/tick-observer.js';
+import type { SyncType } from '../../domain/sync-types.js';
+import type { Metrics } from './metrics.js';
+
+/** Turns tick reports into one log line each and into Prometheus counters. */
+export class LoggingTickObserver implements TickObserver {
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  tickCompleted(report: TickReport): void {
+    const { type, agents, added, deduplicated, durationMs } = report;
+    this.metrics.ticks.inc({ type, outcome: 'completed' });
+    this.metrics.jobsEnqueued.inc({ type }, added);
+    this.metrics.jobsDeduplicated.inc({ type }, deduplicated);
+    this.metrics.tickDuration.observe({ type }, durationMs / 1000);
+    this.logger.info(
+      { event: 'tick', type, agents, enqueued: added, deduplicated, durationMs },
+      `tick ${type}: ${added} enqueued, ${deduplicated} already pending`,
+    );
+  }
+
+  tickFailed({ type, stage, error, durationMs }: TickFailure): void {
+    this.metrics.ticks.inc({ type, outcome: 'failed' });
+    this.metrics.tickFailures.inc({ type, stage });
+    this.logger.error(
+      { event: 'tick_failed', type, stage, durationMs, err: error },
+      `tick ${type} failed during ${stage}: ${errorMessage(error)}; the next tick will retry`,
+    );
+  }
+
+  tickSkipped(type: SyncType): void {
+    this.metrics.ticks.inc({ type, outcome: 'skipped' });
+    this.logger.warn(
+      { event: 'tick_skipped', type },
+      `tick ${type} skipped: the previous one is still running`,
+    );
+  }
+}
+
+export const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message || error.name : String(error);

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the service exposes on GET /metrics, registered on one Registry. */
+export function createMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry, prefix: 'sync_scheduler_' });
+  const registers = [registry];
+  return {
+    registry,
+    ticks: new Counter({
+      name: 'sync_scheduler_ticks_total',
+      help: 'Scheduler ticks by type and outcome (completed, failed, skipped).',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    jobsEnqueued: new Counter({
+      name: 'sync_scheduler_jobs_enqueued_total',
+      help: 'Jobs added to the queue by type.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    jobsDeduplicated: new Counter({
+      name: 'sync_scheduler_jobs_deduplicated_total',
+      help: 'Jobs not added because the same (type, agent) was already pending.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    tickFailures: new Counter({
+      name: 'sync_scheduler_tick_failures_total',
+      help: 'Failed ticks by type and stage (agentLookup, enqueue).',
+      labelNames: ['type', 'stage'] as const,
+      registers,
+    }),
+    tickDuration: new Histogram({
+      name: 'sync_scheduler_tick_duration_seconds',
+      help: 'Time from a tick firing to its batch being enqueued.',
+      labelNames: ['type'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    agentLookups: new Counter({
+      name: 'sync_scheduler_agent_lookups_total',
+      help: 'Agent list lookups by cache outcome (hit, miss, shared, stale).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'sync_scheduler_leader',
+      help: '1 while this replica holds scheduling leadership, else 0.',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
