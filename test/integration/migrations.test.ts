@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/adapters/postgres/migrate.js';
+import { PostgresAgentRegistry } from '../../src/adapters/postgres/postgres-agent-registry.js';
+import { PostgresSettingsStore } from '../../src/adapters/postgres/postgres-settings-store.js';
+import { DEFAULT_INTERVALS } from '../../src/domain/interval.js';
+import { createTestDatabase, insertAgents, type TestDatabase } from '../support/postgres.js';
+
+// One fresh, unmigrated database per test: each starts from a different "before" state.
+const databases: TestDatabase[] = [];
+async function emptyDatabase(): Promise<TestDatabase> {
+  const db = await createTestDatabase({ migrate: false });
+  databases.push(db);
+  return db;
+}
+
+afterEach(async () => {
+  await Promise.all(databases.splice(0).map((db) => db.drop()));
+});
+
+async function settingsRows(db: TestDatabase): Promise<Record<string, number>> {
+  const { rows } = await db.pool.query<{ sync_type: string; interval_minutes: number }>(
+    'select sync_type, interval_minutes from system.sync_settings order by sync_type',
+  );
+  return Object.fromEntries(rows.map((row) => [row.sync_type, row.interval_minutes]));
+}
+
+async function columnsOf(db: TestDatabase, schema: string, table: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ column_name: string }>(
+    `select column_name from information_schema.columns
+     where table_schema = $1 and table_name = $2 order by ordinal_position`,
+    [schema, table],
+  );
+  return rows.map((row) => row.column_name);
+}
+
+describe('migrations', () => {
+  it('create and seed the tables on an empty database', async () => {
+    const db = await emptyDatabase();
+
+    const applied = await runMigrations(db.url);
+
+    expect(applied).toHaveLength(2);
+    expect(await settingsRows(db)).toEqual(DEFAULT_INTERVALS);
+    expect(await columnsOf(db, 'system', 'sync_settings')).toEqual([
+      'sync_type',
+      'interval_minutes',
+      'enabled',
+      'updated_at',
+    ]);
+    expect(await columnsOf(db, 'agents', 'users')).toEqual(['id', 'username', 'whitelisted']);
+    const { rows } = await db.pool.query(
+      'select count(*)::int as n from system.sync_settings where enabled and updated_at is not null',
+    );
+    expect(rows[0].n).toBe(6);
+  });
+
+  it('keep their own history in the system schema, not in public', async () => {
+    const db = await emptyDatabase();
+
+    await runMigrations(db.url);
+
+    const { rows } = await db.pool.query<{ table: string | null }>(
+      `select to_regclass('system.pgmigrations')::text as table
+       union all select to_regclass('public.pgmigrations')::text`,
+    );
+    expect(rows.map((row) => row.table)).toEqual(['system.pgmigrations', null]);
+  });
+
+  it('do nothing when run a second time', async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+
+    expect(await runMigrations(db.url)).toEqual([]);
+    expect(await settingsRows(db)).toEqual(DEFAULT_INTERVALS);
+  });
+
+  it('let several replicas migrate at once: one applies, the others wait and find nothing', async () => {
+    const db = await emptyDatabase();
+
+    const results = await Promise.all([1, 2, 3].map(() => runMigrations(db.url)));
+
+    expect(results.map((applied) => applied.length).sort()).toEqual([0, 0, 2]);
+    expect(await settingsRows(db)).toEqual(DEFAULT_INTERVALS);
+  });
+
+  it("keep an operator's interval when run again", async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    await new PostgresSettingsStore(db.pool).saveInterval('orders', 45);
+
+    await runMigrations(db.url);
+
+    expect(await settingsRows(db)).toEqual({ ...DEFAULT_INTERVALS, orders: 45 });
+  });
+
+  it('keep data when re-applied over existing objects after their history was lost', async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    await db.pool.query(
+      "update system.sync_settings set interval_minutes = 90 where sync_type = 'prices'",
+    );
+    await insertAgents(db.pool, [{ id: 'a-1', username: 'anna' }]);
+    await db.pool.query('drop table system.pgmigrations');
+
+    expect(await runMigrations(db.url)).toHaveLength(2);
+
+    expect(await settingsRows(db)).toEqual({ ...DEFAULT_INTERVALS, prices: 90 });
+    expect(await new PostgresAgentRegistry(db.pool).listActiveAgentIds()).toEqual(['a-1']);
+  });
+
+  it("leave a host application's existing agents.users table alone, and read it", async () => {
+    const db = await emptyDatabase();
+    await db.pool.query(`
+      create schema agents;
+      create table agents.users (
+        id text primary key,
+        username text not null,
+        email text,
+        whitelisted boolean not null default false,
+        created_at timestamptz not null default now()
+      );
+      insert into agents.users (id, username, email, whitelisted) values
+        ('u-2', 'bruno', 'bruno@example.test', true),
+        ('u-1', 'anna', 'anna@example.test', true),
+        ('u-3', 'carla', null, false);
+    `);
+
+    await runMigrations(db.url);
+
+    expect(await columnsOf(db, 'agents', 'users')).toEqual([
+      'id',
+      'username',
+      'email',
+      'whitelisted',
+      'created_at',
+    ]);
+    const { rows: indexes } = await db.pool.query<{ indexname: string }>(
+      "select indexname from pg_indexes where schemaname = 'agents' and tablename = 'users'",
+    );
+    expect(indexes.map((index) => index.indexname)).toEqual(['users_pkey']);
+    const { rows: defaults } = await db.pool.query<{ column_default: string }>(
+      `select column_default from information_schema.columns
+       where table_schema = 'agents' and table_name = 'users' and column_name = 'whitelisted'`,
+    );
+    expect(defaults[0]?.column_default).toBe('false');
+    expect(await new PostgresAgentRegistry(db.pool).listActiveAgentIds()).toEqual(['u-1', 'u-2']);
+  });
+
+  describe('sync_settings constraints', () => {
+    const insert = async (db: TestDatabase, type: string, minutes: number): Promise<unknown> =>
+      db.pool.query(
+        'insert into system.sync_settings (sync_type, interval_minutes) values ($1, $2)',
+        [type, minutes],
+      );
+    const update = async (db: TestDatabase, minutes: number): Promise<unknown> =>
+      db.pool.query(
+        "update system.sync_settings set interval_minutes = $1 where sync_type = 'orders'",
+        [minutes],
+      );
+    const checkViolation = { code: '23514' };
+
+    it('reject an interval below 5 or above 1440 minutes', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+
+      await expect(update(db, 4)).rejects.toMatchObject(checkViolation);
+      await expect(update(db, 1441)).rejects.toMatchObject(checkViolation);
+      await expect(update(db, 5)).resolves.toBeDefined();
+      await expect(update(db, 1440)).resolves.toBeDefined();
+    });
+
+    it('reject an unknown sync type', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+
+      await expect(insert(db, 'sync-orders', 10)).rejects.toMatchObject(checkViolation);
+      await expect(insert(db, 'stock', 10)).rejects.toMatchObject(checkViolation);
+    });
+  });
+});
