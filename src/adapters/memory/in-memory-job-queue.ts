@@ -1,12 +1,21 @@
 import type { EnqueueResult, JobQueue, SyncJob } from '../../domain/ports/job-queue.js';
+import type { ActiveJob, QueueCounts, QueueInspector } from '../../domain/ports/queue-inspector.js';
 import { dedupKey } from '../../domain/sync-jobs.js';
 
+interface PendingJob {
+  readonly job: SyncJob;
+  readonly jobId: string;
+  active: boolean;
+}
+
 /** Keeps pending jobs in a Map keyed like BullMQ's deduplication id. */
-export class InMemoryJobQueue implements JobQueue {
-  private readonly pending = new Map<string, SyncJob>();
+export class InMemoryJobQueue implements JobQueue, QueueInspector {
+  private readonly pending = new Map<string, PendingJob>();
   /** Every enqueue call's batch, in order, for assertions about batching. */
   readonly batches: SyncJob[][] = [];
   private failure: Error | null = null;
+  private nextJobId = 1;
+  private completed = 0;
 
   async enqueue(jobs: readonly SyncJob[]): Promise<EnqueueResult> {
     if (this.failure) throw this.failure;
@@ -15,27 +24,62 @@ export class InMemoryJobQueue implements JobQueue {
     for (const job of jobs) {
       const key = dedupKey(job.type, job.userId);
       if (this.pending.has(key)) continue;
-      this.pending.set(key, job);
+      this.pending.set(key, { job, jobId: String(this.nextJobId++), active: false });
       added++;
     }
     return { added, deduplicated: jobs.length - added };
   }
 
   pendingJobs(): SyncJob[] {
-    return [...this.pending.values()];
+    return [...this.pending.values()].map(({ job }) => job);
+  }
+
+  /** A worker took the job: it counts as active and still blocks its key. */
+  start(type: SyncJob['type'], userId: string): void {
+    const pending = this.pending.get(dedupKey(type, userId));
+    if (!pending) throw new Error(`no pending ${type} job for ${userId}`);
+    pending.active = true;
   }
 
   /** A worker finished the job: its (type, agent) may be enqueued again. */
   complete(type: SyncJob['type'], userId: string): void {
-    this.pending.delete(dedupKey(type, userId));
+    if (this.pending.delete(dedupKey(type, userId))) this.completed++;
   }
 
   completeAll(): void {
+    this.completed += this.pending.size;
     this.pending.clear();
   }
 
   /** Makes every later call reject with `error` (null heals it). */
   failWith(error: Error | null): void {
     this.failure = error;
+  }
+
+  /**
+   * Mirrors BullMQ: every sync type has a priority, so a job ready to run sits in BullMQ's
+   * `prioritized` set, never in `waiting`; a job with a delay is `delayed` (no clock here, so
+   * it stays delayed until started or completed).
+   */
+  async counts(): Promise<QueueCounts> {
+    if (this.failure) throw this.failure;
+    const queued = [...this.pending.values()].filter(({ active }) => !active);
+    const delayed = queued.filter(({ job }) => (job.delayMs ?? 0) > 0).length;
+    return {
+      waiting: 0,
+      active: this.pending.size - queued.length,
+      completed: this.completed,
+      failed: 0,
+      delayed,
+      prioritized: queued.length - delayed,
+    };
+  }
+
+  async activeJobs(limit: number): Promise<readonly ActiveJob[]> {
+    if (this.failure) throw this.failure;
+    return [...this.pending.values()]
+      .filter(({ active }) => active)
+      .slice(0, Math.max(limit, 0))
+      .map(({ job, jobId }) => ({ jobId, type: job.type, userId: job.userId }));
   }
 }

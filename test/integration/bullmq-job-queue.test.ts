@@ -1,0 +1,177 @@
+import net from 'node:net';
+import { Worker } from 'bullmq';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BullMqJobQueue, ENQUEUE_CHUNK_SIZE } from '../../src/adapters/queue/bullmq-job-queue.js';
+import { closeQueue, createBullMqQueue } from '../../src/adapters/queue/create-queue.js';
+import type { SyncJob } from '../../src/domain/ports/job-queue.js';
+import { SERVICE_ACCOUNT, type SyncType } from '../../src/domain/sync-types.js';
+import { createTestQueue, TEST_REDIS_URL, type TestQueue } from '../support/redis.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const TICK = 1_700_000_000_000;
+const aJob = (type: SyncType, userId: string, delayMs?: number): SyncJob =>
+  delayMs === undefined
+    ? { type, userId, timestamp: TICK }
+    : { type, userId, timestamp: TICK, delayMs };
+const agents = (count: number): SyncJob[] =>
+  Array.from({ length: count }, (_, i) => aJob('orders', `agent-${i}`));
+
+/** A port nothing listens on: bound by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('BullMqJobQueue against Redis', () => {
+  let test: TestQueue;
+  let jobs: BullMqJobQueue;
+
+  beforeEach(async () => {
+    test = await createTestQueue();
+    jobs = new BullMqJobQueue(test.queue);
+  });
+  afterEach(async () => {
+    await test.cleanup();
+  });
+
+  const stored = async (type: SyncType, userId: string) => {
+    const id = await test.queue.getDeduplicationJobId(`sync-${type}-${userId}`);
+    return id ? test.queue.getJob(id) : undefined;
+  };
+
+  it('stores each job exactly as the queue contract says', async () => {
+    await jobs.enqueue([aJob('orders', 'a-1'), aJob('products', SERVICE_ACCOUNT)]);
+    const job = await stored('orders', 'a-1');
+    expect(job?.name).toBe('sync-orders');
+    expect(job?.data).toEqual({ type: 'sync-orders', userId: 'a-1', data: {}, timestamp: TICK });
+    expect(job?.opts).toMatchObject({
+      deduplication: { id: 'sync-orders-a-1' },
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 30_000 },
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 50 },
+      priority: 11,
+    });
+    expect(job?.opts.delay).toBeUndefined();
+    expect(await job?.getState()).toBe('prioritized');
+    const shared = await stored('products', SERVICE_ACCOUNT);
+    expect(shared?.data).toMatchObject({ type: 'sync-products', userId: SERVICE_ACCOUNT });
+    expect(shared?.opts.priority).toBe(14);
+  });
+
+  it('delays a job by its delayMs and keeps its contract fields', async () => {
+    await jobs.enqueue([aJob('ddt', 'a-1', 90_000)]);
+    const job = await stored('ddt', 'a-1');
+    expect(job?.opts).toMatchObject({ delay: 90_000, priority: 12, attempts: 3 });
+    expect(job?.deduplicationId).toBe('sync-ddt-a-1');
+    expect(await job?.getState()).toBe('delayed');
+  });
+
+  it('sends a large batch in chunks and every job lands', async () => {
+    const addBulk = vi.spyOn(test.queue, 'addBulk');
+    expect(await jobs.enqueue(agents(5_000))).toEqual({ added: 5_000, deduplicated: 0 });
+    expect(addBulk).toHaveBeenCalledTimes(Math.ceil(5_000 / ENQUEUE_CHUNK_SIZE));
+    for (const [chunk] of addBulk.mock.calls)
+      expect(chunk.length).toBeLessThanOrEqual(ENQUEUE_CHUNK_SIZE);
+    expect((await jobs.counts()).prioritized).toBe(5_000);
+    expect(await jobs.enqueue(agents(5_000))).toEqual({ added: 0, deduplicated: 5_000 });
+  });
+
+  it('counts each job once when two producers race on the same keys', async () => {
+    const rivalHandle = createBullMqQueue({
+      redisUrl: TEST_REDIS_URL,
+      queueName: test.queueName,
+      prefix: test.prefix,
+    });
+    try {
+      await rivalHandle.connection.ping();
+      const rival = new BullMqJobQueue(rivalHandle.queue);
+      const batch = agents(2_000);
+      const [mine, theirs] = await Promise.all([jobs.enqueue(batch), rival.enqueue(batch)]);
+      expect(mine.added + theirs.added).toBe(2_000);
+      expect(mine.deduplicated + theirs.deduplicated).toBe(2_000);
+      expect((await jobs.counts()).prioritized).toBe(2_000);
+    } finally {
+      await closeQueue(rivalHandle);
+    }
+  });
+
+  it('skips running jobs that do not follow the contract', async () => {
+    await test.queue.add('legacy', { hello: 'world' }, { priority: 1 });
+    await jobs.enqueue([aJob('orders', 'a-1')]);
+    const worker = new Worker(test.queueName, null, {
+      connection: { url: TEST_REDIS_URL },
+      prefix: test.prefix,
+      autorun: false,
+    });
+    try {
+      await worker.getNextJob('token-1', { block: false });
+      await worker.getNextJob('token-2', { block: false });
+      expect(await jobs.activeJobs(10)).toEqual([
+        { jobId: expect.any(String), type: 'orders', userId: 'a-1' },
+      ]);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('BullMqJobQueue when Redis is unreachable', () => {
+  it('rejects an enqueue within a few seconds and reports the connection error', async () => {
+    const errors: Error[] = [];
+    const handle = createBullMqQueue({
+      redisUrl: `redis://127.0.0.1:${await closedPort()}`,
+      queueName: 'operations',
+      prefix: 'test-unreachable',
+      onError: (error) => errors.push(error),
+    });
+    const jobs = new BullMqJobQueue(handle.queue);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const started = Date.now();
+      await expect(jobs.enqueue([aJob('orders', 'a-1')])).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5_500);
+      await expect(jobs.counts()).rejects.toThrow();
+      await expect(jobs.activeJobs(5)).rejects.toThrow();
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      await closeQueue(handle);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('recovers by itself once Redis is back', async () => {
+    const redis = new URL(TEST_REDIS_URL);
+    const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    const test = await createTestQueue();
+    const handle = createBullMqQueue({
+      redisUrl: `redis://127.0.0.1:${proxy.port}`,
+      queueName: test.queueName,
+      prefix: test.prefix,
+    });
+    const jobs = new BullMqJobQueue(handle.queue);
+    try {
+      expect(await jobs.enqueue([aJob('orders', 'a-1')])).toEqual({ added: 1, deduplicated: 0 });
+      await proxy.stop();
+      const started = Date.now();
+      await expect(jobs.enqueue([aJob('orders', 'a-2')])).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5_500);
+      await proxy.start();
+      await vi.waitFor(() => jobs.counts(), { timeout: 10_000, interval: 200 });
+      expect(await jobs.enqueue([aJob('orders', 'a-3')])).toEqual({ added: 1, deduplicated: 0 });
+    } finally {
+      await closeQueue(handle);
+      await proxy.stop();
+      await test.cleanup();
+    }
+  });
+});
