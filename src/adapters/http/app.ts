@@ -1,0 +1,62 @@
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { requireAdmin } from './auth-middleware.js';
+import { mapErrors } from './error-middleware.js';
+import { jsonBody } from './json-body.js';
+import { observeRequests } from './metrics.js';
+import { buildOpenApiDocument } from './openapi.js';
+import type { ReadinessProbe } from './readiness.js';
+import { opsRoutes } from './routes/ops-routes.js';
+import type { Route } from './routes/route.js';
+import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
+import { routingErrors } from './routing-errors.js';
+
+export interface HttpDeps {
+  readonly useCases: SyncUseCases;
+  readonly readiness: readonly ReadinessProbe[];
+  readonly metricsRegistry: Registry;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+  /** Largest JSON body accepted (bytes-style string); larger is a 413. */
+  readonly bodyLimit?: string;
+}
+
+export const DEFAULT_BODY_LIMIT = '16kb';
+
+/** Builds the Koa app; the caller owns listening and shutdown. */
+export function createHttpApp(deps: HttpDeps): Koa {
+  const { logger } = deps;
+  const app = new Koa();
+  // mapErrors answers and logs every error; Koa itself must never print to the console.
+  app.silent = true;
+  app.on('error', (err: unknown) => logger.error({ err }, 'Error outside the middleware chain'));
+
+  let openApi: object | undefined;
+  const routes: Route[] = [
+    ...syncRoutes(deps.useCases),
+    ...opsRoutes({
+      readiness: deps.readiness,
+      metricsRegistry: deps.metricsRegistry,
+      openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
+    }),
+  ];
+
+  // Case-sensitive, so that a route is served only under the exact path auth protects.
+  const router = new Router({ sensitive: true });
+  const body = jsonBody(deps.bodyLimit ?? DEFAULT_BODY_LIMIT);
+  for (const route of routes) {
+    router[route.method](route.path, ...(route.body ? [body] : []), route.handle);
+  }
+
+  // Order matters: observe the final reply, map every error, authenticate before anything
+  // about the request is judged, then route.
+  app.use(observeRequests(deps.metricsRegistry, (entry) => logger.info(entry, 'request')));
+  app.use(mapErrors(logger));
+  app.use(requireAdmin(deps.jwtSecret));
+  app.use(routingErrors);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,127 @@
+import type { GetAutoSyncStatus } from '../../../application/get-auto-sync-status.js';
+import type { GetIntervals } from '../../../application/get-intervals.js';
+import type { GetMonitoringStatus } from '../../../application/get-monitoring-status.js';
+import type { StartAutoSync } from '../../../application/start-auto-sync.js';
+import type { StopAutoSync } from '../../../application/stop-auto-sync.js';
+import type { TriggerSync } from '../../../application/trigger-sync.js';
+import type { UpdateInterval } from '../../../application/update-interval.js';
+import * as s from '../schemas.js';
+import { parseInput } from '../validation.js';
+import type { Route } from './route.js';
+
+export interface SyncUseCases {
+  readonly startAutoSync: StartAutoSync;
+  readonly stopAutoSync: StopAutoSync;
+  readonly getAutoSyncStatus: GetAutoSyncStatus;
+  readonly getIntervals: GetIntervals;
+  readonly updateInterval: UpdateInterval;
+  readonly triggerSync: TriggerSync;
+  readonly getMonitoringStatus: GetMonitoringStatus;
+}
+
+const BASE = '/api/sync';
+const AUTH = [401, 403];
+const BODY = [400, 413, 415];
+
+/** The admin API: each handler only translates HTTP to a use case and back. */
+export function syncRoutes(u: SyncUseCases): Route[] {
+  const ok = (description: string, schema: Route['success']['schema'], status = 200) => ({
+    status,
+    description,
+    schema,
+  });
+  return [
+    {
+      method: 'get',
+      path: `${BASE}/auto-sync/status`,
+      summary: 'Whether the scheduler runs, and its intervals (minutes)',
+      auth: true,
+      success: ok('Scheduler state', s.autoSyncStatusResponse),
+      errors: AUTH,
+      handle: async (ctx) => {
+        ctx.body = { success: true, ...(await u.getAutoSyncStatus.execute()) };
+      },
+    },
+    {
+      method: 'post',
+      path: `${BASE}/auto-sync/start`,
+      summary: 'Start every timer with the intervals saved in the database (idempotent)',
+      auth: true,
+      success: ok('Started', s.autoSyncStatusResponse),
+      errors: [...AUTH, 503],
+      handle: async (ctx) => {
+        ctx.body = { success: true, ...(await u.startAutoSync.execute()) };
+      },
+    },
+    {
+      method: 'post',
+      path: `${BASE}/auto-sync/stop`,
+      summary: 'Stop every timer (idempotent); enqueued jobs are left to the workers',
+      auth: true,
+      success: ok('Stopped', s.stopResponse),
+      errors: AUTH,
+      handle: async (ctx) => {
+        ctx.body = { success: true, ...(await u.stopAutoSync.execute()) };
+      },
+    },
+    {
+      method: 'get',
+      path: `${BASE}/intervals`,
+      summary: 'The interval of each sync type (minutes)',
+      auth: true,
+      success: ok('Intervals in force', s.intervalsResponse),
+      errors: AUTH,
+      handle: async (ctx) => {
+        ctx.body = { success: true, intervals: await u.getIntervals.execute() };
+      },
+    },
+    {
+      method: 'post',
+      path: `${BASE}/intervals/:type`,
+      summary: "Store a type's interval, then apply it from its next cycle",
+      auth: true,
+      params: s.syncTypeParams,
+      body: { schema: s.updateIntervalBody, required: true },
+      success: ok('Stored and applied', s.updateIntervalResponse),
+      errors: [...AUTH, ...BODY, 503],
+      handle: async (ctx) => {
+        const { type } = parseInput(s.syncTypeParams, ctx.params);
+        const { intervalMinutes } = parseInput(s.updateIntervalBody, ctx.request.body);
+        const result = await u.updateInterval.execute({ type, intervalMinutes });
+        const message = `Interval for ${result.type} set to ${result.intervalMinutes} minutes`;
+        ctx.body = { success: true, message, ...result };
+      },
+    },
+    {
+      method: 'post',
+      path: `${BASE}/trigger/:type`,
+      summary: 'Enqueue a type now: every agent, one agent (userId), or the shared job',
+      auth: true,
+      params: s.syncTypeParams,
+      body: { schema: s.triggerBody, required: false },
+      success: ok('Enqueued (duplicates of pending jobs are not added)', s.triggerResponse, 202),
+      errors: [...AUTH, ...BODY, 404, 503],
+      handle: async (ctx) => {
+        const { type } = parseInput(s.syncTypeParams, ctx.params);
+        const { userId } = parseInput(s.triggerBody, ctx.request.body);
+        const result = await u.triggerSync.execute({ type, userId });
+        ctx.status = 202;
+        ctx.body = { success: true, ...result };
+      },
+    },
+    {
+      method: 'get',
+      path: `${BASE}/monitoring/status`,
+      summary: 'Queue counts, active jobs and per-type schedule and health',
+      auth: true,
+      query: s.monitoringQuery,
+      success: ok('Monitoring snapshot', s.monitoringResponse),
+      errors: [...AUTH, 400, 503],
+      handle: async (ctx) => {
+        const { limit } = parseInput(s.monitoringQuery, ctx.query);
+        const status = await u.getMonitoringStatus.execute({ historyLimit: limit });
+        ctx.body = { success: true, ...status };
+      },
+    },
+  ];
+}

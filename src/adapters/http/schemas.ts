@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
+import { SYNC_TYPES } from '../../domain/sync-types.js';
+
+/**
+ * Every request and response shape of the HTTP API, in one place: the same schemas validate
+ * requests and generate /openapi.json, so the document cannot drift from the behaviour.
+ * Messages are written as "<field> <reason>" to read as one sentence in the error body.
+ */
+
+const ACCEPTED_TYPE_NAMES = [...SYNC_TYPES, ...SYNC_TYPES.map((t) => `sync-${t}` as const)];
+const INTERVAL_RANGE = `must be between ${MIN_INTERVAL_MINUTES} and ${MAX_INTERVAL_MINUTES} minutes`;
+
+export const syncTypeParams = z.object({
+  type: z.enum(ACCEPTED_TYPE_NAMES, { error: `must be one of ${SYNC_TYPES.join(', ')}` }),
+});
+
+/** No coercion: "10" is refused, as the domain refuses it. Extra fields are ignored. */
+export const updateIntervalBody = z.object(
+  {
+    intervalMinutes: z
+      .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a number') })
+      .int({ error: 'must be a whole number of minutes' })
+      .min(MIN_INTERVAL_MINUTES, { error: INTERVAL_RANGE })
+      .max(MAX_INTERVAL_MINUTES, { error: INTERVAL_RANGE }),
+  },
+  { error: 'must be a JSON object' },
+);
+
+export const triggerBody = z.object(
+  {
+    userId: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .optional(),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** Query strings are text, so this one number is coerced; anything not a whole 1..100 fails. */
+export const monitoringQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be between 1 and 100' })
+    .max(100, { error: 'must be between 1 and 100' })
+    .default(10),
+});
+
+const ok = z.literal(true);
+const minutes = z.number().int();
+const intervals = z.object(Object.fromEntries(SYNC_TYPES.map((t) => [t, minutes])));
+const syncType = z.enum(SYNC_TYPES);
+const isoTime = z.iso.datetime().nullable();
+
+export const errorBody = z.object({
+  success: z.literal(false),
+  error: z.string().min(1),
+  details: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+
+export const autoSyncStatusResponse = z.object({ success: ok, running: z.boolean(), intervals });
+export const stopResponse = z.object({ success: ok, running: z.literal(false) });
+export const intervalsResponse = z.object({ success: ok, intervals });
+
+export const updateIntervalResponse = z.object({
+  success: ok,
+  message: z.string(),
+  type: syncType,
+  intervalMinutes: minutes,
+});
+
+export const triggerResponse = z.object({
+  success: ok,
+  type: syncType,
+  enqueued: z.number().int(),
+  deduplicated: z.number().int(),
+});
+
+const count = z.number().int().min(0);
+const typeStatus = z.object({
+  isRunning: z.boolean(),
+  lastRunTime: isoTime,
+  nextRunTime: isoTime,
+  health: z.enum(['idle', 'healthy', 'degraded', 'stale', 'paused']),
+  history: z.array(
+    z.object({
+      timestamp: z.iso.datetime(),
+      duration: z.number(),
+      success: z.boolean(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+
+export const monitoringResponse = z.object({
+  success: ok,
+  queue: z.object({
+    waiting: count,
+    active: count,
+    completed: count,
+    failed: count,
+    delayed: count,
+    prioritized: count,
+  }),
+  activeJobs: z.array(z.object({ userId: z.string(), jobId: z.string(), type: syncType })),
+  scheduler: z.object({ running: z.boolean(), intervals }),
+  currentSync: syncType.nullable(),
+  types: z.object(Object.fromEntries(SYNC_TYPES.map((t) => [t, typeStatus]))),
+});
+
+export const healthResponse = z.object({ success: ok, status: z.literal('ok') });
+
+export const readinessResponse = z.object({
+  success: z.boolean(),
+  error: z.string().optional(),
+  checks: z.record(z.string(), z.enum(['ok', 'unreachable'])),
+});
