@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INTERVALS } from '../../src/domain/interval.js';
-import type { SettingsStore } from '../../src/domain/ports/settings-store.js';
+import type { SettingsStore, SyncSettings } from '../../src/domain/ports/settings-store.js';
+import { SYNC_TYPES } from '../../src/domain/sync-types.js';
 
 export interface SettingsStoreFixture {
   readonly store: SettingsStore;
   cleanup(): Promise<void>;
 }
+
+/** A fresh install: running, every type enabled at its default interval. */
+const FRESH: SyncSettings = {
+  running: true,
+  types: Object.fromEntries(
+    SYNC_TYPES.map((type) => [type, { intervalMinutes: DEFAULT_INTERVALS[type], enabled: true }]),
+  ) as SyncSettings['types'],
+};
 
 /** What every SettingsStore must do; `makeStore` hands out one nobody has written to. */
 export function describeSettingsStoreContract(
@@ -60,5 +69,67 @@ export function describeSettingsStoreContract(
         const intervals = await store.loadIntervals();
         expect([intervals.invoices, intervals.products]).toEqual([5, 1440]);
       }));
+
+    describe('settings', () => {
+      it('are those of a fresh install when nothing was saved: running, every type enabled', () =>
+        withStore(async (store) => {
+          expect(await store.loadSettings()).toEqual(FRESH);
+        }));
+
+      it('read back a stop and a restart', () =>
+        withStore(async (store) => {
+          await store.saveRunning(false);
+          expect((await store.loadSettings()).running).toBe(false);
+          await store.saveRunning(true);
+          expect((await store.loadSettings()).running).toBe(true);
+        }));
+
+      it('read back a paused and a resumed type', () =>
+        withStore(async (store) => {
+          await store.saveEnabled('ddt', false);
+          expect((await store.loadSettings()).types.ddt.enabled).toBe(false);
+          await store.saveEnabled('ddt', true);
+          expect((await store.loadSettings()).types.ddt.enabled).toBe(true);
+        }));
+
+      it("leave the other types' flags and every interval alone when one type is paused", () =>
+        withStore(async (store) => {
+          await store.saveEnabled('invoices', false);
+          expect(await store.loadSettings()).toEqual({
+            ...FRESH,
+            types: { ...FRESH.types, invoices: { intervalMinutes: 20, enabled: false } },
+          });
+          expect(await store.loadIntervals()).toEqual(DEFAULT_INTERVALS);
+        }));
+
+      it("keep a paused type's flag when its interval changes, and the reverse", () =>
+        withStore(async (store) => {
+          await store.saveEnabled('orders', false);
+          await store.saveInterval('orders', 45);
+          expect((await store.loadSettings()).types.orders).toEqual({
+            intervalMinutes: 45,
+            enabled: false,
+          });
+          await store.saveEnabled('orders', true);
+          expect((await store.loadSettings()).types.orders.intervalMinutes).toBe(45);
+        }));
+
+      it('keep the running flag apart from the types', () =>
+        withStore(async (store) => {
+          await store.saveRunning(false);
+          await store.saveInterval('prices', 120);
+          const settings = await store.loadSettings();
+          expect(settings.running).toBe(false);
+          expect(settings.types.prices).toEqual({ intervalMinutes: 120, enabled: true });
+        }));
+
+      it('agree with loadIntervals', () =>
+        withStore(async (store) => {
+          await store.saveInterval('customers', 35);
+          const { types } = await store.loadSettings();
+          const intervals = await store.loadIntervals();
+          for (const type of SYNC_TYPES) expect(intervals[type]).toBe(types[type].intervalMinutes);
+        }));
+    });
   });
 }

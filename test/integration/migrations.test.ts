@@ -1,9 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { runMigrations } from '../../src/adapters/postgres/migrate.js';
+import { readdirSync } from 'node:fs';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MIGRATIONS_DIR, runMigrations } from '../../src/adapters/postgres/migrate.js';
 import { PostgresAgentRegistry } from '../../src/adapters/postgres/postgres-agent-registry.js';
 import { PostgresSettingsStore } from '../../src/adapters/postgres/postgres-settings-store.js';
 import { DEFAULT_INTERVALS } from '../../src/domain/interval.js';
 import { createTestDatabase, insertAgents, type TestDatabase } from '../support/postgres.js';
+
+const MIGRATION_COUNT = readdirSync(MIGRATIONS_DIR).filter((file) => file.endsWith('.sql')).length;
 
 // One fresh, unmigrated database per test: each starts from a different "before" state.
 const databases: TestDatabase[] = [];
@@ -39,7 +43,7 @@ describe('migrations', () => {
 
     const applied = await runMigrations(db.url);
 
-    expect(applied).toHaveLength(2);
+    expect(applied).toHaveLength(MIGRATION_COUNT);
     expect(await settingsRows(db)).toEqual(DEFAULT_INTERVALS);
     expect(await columnsOf(db, 'system', 'sync_settings')).toEqual([
       'sync_type',
@@ -79,7 +83,7 @@ describe('migrations', () => {
 
     const results = await Promise.all([1, 2, 3].map(() => runMigrations(db.url)));
 
-    expect(results.map((applied) => applied.length).sort()).toEqual([0, 0, 2]);
+    expect(results.map((applied) => applied.length).sort()).toEqual([0, 0, MIGRATION_COUNT]);
     expect(await settingsRows(db)).toEqual(DEFAULT_INTERVALS);
   });
 
@@ -100,12 +104,65 @@ describe('migrations', () => {
       "update system.sync_settings set interval_minutes = 90 where sync_type = 'prices'",
     );
     await insertAgents(db.pool, [{ id: 'a-1', username: 'anna' }]);
+    await new PostgresSettingsStore(db.pool).saveRunning(false);
+    await db.pool.query(`insert into system.sync_last_runs values ('orders', now())`);
+    await db.pool.query(
+      `insert into system.sync_events (job_id, sync_type, user_id, success, finished_at)
+       values ('job-1', 'orders', 'a-1', true, now())`,
+    );
     await db.pool.query('drop table system.pgmigrations');
 
-    expect(await runMigrations(db.url)).toHaveLength(2);
+    expect(await runMigrations(db.url)).toHaveLength(MIGRATION_COUNT);
 
     expect(await settingsRows(db)).toEqual({ ...DEFAULT_INTERVALS, prices: 90 });
     expect(await new PostgresAgentRegistry(db.pool).listActiveAgentIds()).toEqual(['a-1']);
+    expect((await new PostgresSettingsStore(db.pool).loadSettings()).running).toBe(false);
+    const { rows } = await db.pool.query(
+      `select (select count(*) from system.sync_last_runs)::int as runs,
+              (select count(*) from system.sync_events)::int as events,
+              (select count(*) from pg_trigger where tgname like '%_notify')::int as triggers`,
+    );
+    expect(rows[0]).toEqual({ runs: 1, events: 1, triggers: 2 });
+  });
+
+  it("start a fresh install running, and keep an operator's stop when run again", async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    const store = new PostgresSettingsStore(db.pool);
+    expect((await store.loadSettings()).running).toBe(true);
+
+    await store.saveRunning(false);
+    await runMigrations(db.url);
+
+    expect((await store.loadSettings()).running).toBe(false);
+  });
+
+  it('announce every change to the desired state on sync_scheduler_settings', async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (message) => {
+        if (message.channel === 'sync_scheduler_settings') payloads.push(message.payload ?? '');
+      });
+      await listener.query('listen sync_scheduler_settings');
+
+      // By hand, as an operator might: every statement that touches the tables counts.
+      await db.pool.query(
+        "update system.sync_settings set enabled = false where sync_type = 'ddt'",
+      );
+      await db.pool.query('update system.scheduler_state set running = false');
+      await db.pool.query("delete from system.sync_settings where sync_type = 'prices'");
+      // Not the desired state: no notification.
+      await db.pool.query(`insert into system.sync_last_runs values ('orders', now())`);
+
+      await vi.waitFor(() => expect(payloads).toHaveLength(3), { timeout: 2_000 });
+      expect(payloads).toEqual(['sync_settings', 'scheduler_state', 'sync_settings']);
+    } finally {
+      await listener.end();
+    }
   });
 
   it("leave a host application's existing agents.users table alone, and read it", async () => {
@@ -175,6 +232,50 @@ describe('migrations', () => {
 
       await expect(insert(db, 'sync-orders', 10)).rejects.toMatchObject(checkViolation);
       await expect(insert(db, 'stock', 10)).rejects.toMatchObject(checkViolation);
+    });
+  });
+
+  describe('constraints of the later tables', () => {
+    it('keep scheduler_state to a single row', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+
+      await expect(
+        db.pool.query('insert into system.scheduler_state (id, running) values (false, true)'),
+      ).rejects.toMatchObject({ code: '23514' });
+      await expect(
+        db.pool.query('insert into system.scheduler_state (running) values (false)'),
+      ).rejects.toMatchObject({ code: '23505' });
+    });
+
+    it('reject a last run or an event of an unknown sync type', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+
+      await expect(
+        db.pool.query("insert into system.sync_last_runs values ('sync-orders', now())"),
+      ).rejects.toMatchObject({ code: '23514' });
+      await expect(
+        db.pool.query(
+          `insert into system.sync_events (job_id, sync_type, user_id, success, finished_at)
+           values ('job-1', 'stock', 'a-1', true, now())`,
+        ),
+      ).rejects.toMatchObject({ code: '23514' });
+    });
+
+    it('keep one event per (job, finish time)', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+      const insert = (finishedAt: string): Promise<unknown> =>
+        db.pool.query(
+          `insert into system.sync_events (job_id, sync_type, user_id, success, finished_at)
+           values ('job-1', 'orders', 'a-1', true, $1)`,
+          [finishedAt],
+        );
+
+      await insert('2026-12-01T10:00:00Z');
+      await expect(insert('2026-12-01T10:00:00Z')).rejects.toMatchObject({ code: '23505' });
+      await expect(insert('2026-12-01T10:05:00Z')).resolves.toBeDefined();
     });
   });
 });

@@ -1,0 +1,115 @@
+import { inject, injectable, optional } from 'inversify';
+import type { Pool } from 'pg';
+import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
+import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
+import { PG_POOL } from './tokens.js';
+
+export interface SyncHistoryRetention {
+  /** Newest events kept per type (default 500). */
+  readonly maxPerType?: number;
+  /** Events older than this go whatever their count (default 7). */
+  readonly maxAgeDays?: number;
+  /** Epoch ms the age bound is measured from; tests pin it. */
+  readonly now?: () => number;
+}
+
+export const SYNC_HISTORY_RETENTION = Symbol.for('sync-scheduler/SyncHistoryRetention');
+
+interface EventRow {
+  job_id: string;
+  sync_type: string;
+  user_id: string;
+  success: boolean;
+  finished_at: Date;
+  duration_ms: number | null;
+  error: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+@injectable()
+export class PostgresSyncHistory implements SyncHistory {
+  private readonly maxPerType: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    @inject(PG_POOL) private readonly pool: Pool,
+    // Optional: without a binding the defaults apply.
+    @inject(SYNC_HISTORY_RETENTION) @optional() retention: SyncHistoryRetention = {},
+  ) {
+    this.maxPerType = retention.maxPerType ?? 500;
+    this.maxAgeMs = (retention.maxAgeDays ?? 7) * DAY_MS;
+    this.now = retention.now ?? Date.now;
+  }
+
+  async record(event: SyncEvent): Promise<void> {
+    await this.pool.query(
+      `insert into system.sync_events
+         (job_id, sync_type, user_id, success, finished_at, duration_ms, error)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (job_id, finished_at) do nothing`,
+      [
+        event.jobId,
+        event.type,
+        event.userId,
+        event.success,
+        new Date(event.finishedAt),
+        // The column is integer; a worker's fractional timing must not fail the insert.
+        event.durationMs === null ? null : Math.round(event.durationMs),
+        event.error,
+      ],
+    );
+  }
+
+  async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
+    // A lateral subquery per type walks (sync_type, finished_at desc) and stops at `limit`.
+    const { rows } = await this.pool.query<EventRow>(
+      `select e.job_id, e.sync_type, e.user_id, e.success, e.finished_at, e.duration_ms, e.error
+       from unnest($1::text[]) as t(sync_type)
+       cross join lateral (
+         select * from system.sync_events s
+         where s.sync_type = t.sync_type
+         order by s.finished_at desc, s.id desc
+         limit $2
+       ) e
+       order by e.sync_type, e.finished_at desc, e.id desc`,
+      [SYNC_TYPES, Math.max(0, Math.floor(limit))],
+    );
+    const byType = Object.fromEntries(SYNC_TYPES.map((type) => [type, [] as SyncEvent[]]));
+    for (const row of rows) {
+      if (isSyncType(row.sync_type)) byType[row.sync_type]?.push(toEvent(row, row.sync_type));
+    }
+    return byType as Record<SyncType, SyncEvent[]>;
+  }
+
+  async prune(): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `delete from system.sync_events
+       where finished_at < $2
+          or id in (
+            select id from (
+              select id, row_number() over (
+                partition by sync_type order by finished_at desc, id desc
+              ) as rank
+              from system.sync_events
+            ) ranked
+            where rank > $1
+          )`,
+      [this.maxPerType, new Date(this.now() - this.maxAgeMs)],
+    );
+    return rowCount ?? 0;
+  }
+}
+
+function toEvent(row: EventRow, type: SyncType): SyncEvent {
+  return {
+    jobId: row.job_id,
+    type,
+    userId: row.user_id,
+    success: row.success,
+    finishedAt: row.finished_at.getTime(),
+    durationMs: row.duration_ms,
+    error: row.error,
+  };
+}

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { SyncEvent, SyncHistory } from '../../src/domain/ports/sync-history.js';
+import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
+
+export interface SyncHistoryRetentionOptions {
+  readonly maxPerType: number;
+  readonly maxAgeDays: number;
+  readonly now: () => number;
+}
+
+export interface SyncHistoryFixture {
+  readonly history: SyncHistory;
+  cleanup(): Promise<void>;
+}
+
+export const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
+const SECOND = 1_000;
+const DAY = 86_400_000;
+
+/** A successful orders sync of a-1 that finished `secondsAgo` before NOW. */
+function anEvent(overrides: Partial<SyncEvent> & { secondsAgo?: number } = {}): SyncEvent {
+  const { secondsAgo = 0, ...rest } = overrides;
+  return {
+    jobId: `job-${secondsAgo}`,
+    type: 'orders',
+    userId: 'a-1',
+    success: true,
+    finishedAt: NOW - secondsAgo * SECOND,
+    durationMs: 1_250,
+    error: null,
+    ...rest,
+  };
+}
+
+const jobIds = (events: readonly SyncEvent[]): string[] => events.map((event) => event.jobId);
+
+/**
+ * What every SyncHistory must do; `makeHistory` hands out an empty one with the given
+ * retention (defaults: 500 per type, 7 days, measured from NOW).
+ */
+export function describeSyncHistoryContract(
+  name: string,
+  makeHistory: (retention: SyncHistoryRetentionOptions) => Promise<SyncHistoryFixture>,
+): void {
+  describe(name, () => {
+    const withHistory = async (
+      test: (history: SyncHistory) => Promise<void>,
+      retention: Partial<SyncHistoryRetentionOptions> = {},
+    ): Promise<void> => {
+      const { history, cleanup } = await makeHistory({
+        maxPerType: 500,
+        maxAgeDays: 7,
+        now: () => NOW,
+        ...retention,
+      });
+      try {
+        await test(history);
+      } finally {
+        await cleanup();
+      }
+    };
+    const recordAll = async (history: SyncHistory, events: SyncEvent[]): Promise<void> => {
+      for (const event of events) await history.record(event);
+    };
+
+    it('lists all six types, each empty, when nothing was recorded', () =>
+      withHistory(async (history) => {
+        const recent = await history.recent(10);
+        expect(Object.keys(recent).sort()).toEqual([...SYNC_TYPES].sort());
+        for (const type of SYNC_TYPES) expect(recent[type]).toEqual([]);
+      }));
+
+    it('reads back a failed event whole, under its own type only', () =>
+      withHistory(async (history) => {
+        const failed = anEvent({
+          jobId: 'job-42',
+          type: 'ddt',
+          userId: 'a-7',
+          success: false,
+          durationMs: 30_017,
+          error: 'ERP timed out',
+        });
+        await history.record(failed);
+        const recent = await history.recent(10);
+        expect(recent.ddt).toEqual([failed]);
+        expect(recent.orders).toEqual([]);
+      }));
+
+    it('keeps a missing duration and error as null', () =>
+      withHistory(async (history) => {
+        await history.record(anEvent({ type: 'prices', durationMs: null }));
+        expect((await history.recent(1)).prices[0]).toMatchObject({
+          durationMs: null,
+          error: null,
+        });
+      }));
+
+    it('rounds a fractional duration to the millisecond', () =>
+      withHistory(async (history) => {
+        await history.record(anEvent({ durationMs: 812.6 }));
+        expect((await history.recent(1)).orders[0]?.durationMs).toBe(813);
+      }));
+
+    it('records the same outcome once, however many replicas report it', () =>
+      withHistory(async (history) => {
+        const event = anEvent({ jobId: 'job-1' });
+        await Promise.all([history.record(event), history.record(event)]);
+        await history.record({ ...event, durationMs: 99 });
+        expect((await history.recent(10)).orders).toEqual([event]);
+      }));
+
+    it('records a retried job (same id, later finish) as another event', () =>
+      withHistory(async (history) => {
+        await history.record(anEvent({ jobId: 'job-1', secondsAgo: 60, success: false }));
+        await history.record(anEvent({ jobId: 'job-1', secondsAgo: 0 }));
+        const orders = (await history.recent(10)).orders;
+        expect(orders.map((event) => event.success)).toEqual([true, false]);
+      }));
+
+    it('lists newest first, whatever the order of recording', () =>
+      withHistory(async (history) => {
+        await recordAll(history, [
+          anEvent({ jobId: 'b', secondsAgo: 20 }),
+          anEvent({ jobId: 'a', secondsAgo: 30 }),
+          anEvent({ jobId: 'c', secondsAgo: 10 }),
+        ]);
+        expect(jobIds((await history.recent(10)).orders)).toEqual(['c', 'b', 'a']);
+      }));
+
+    it('returns the newest `limit` events of each type, each type counted apart', () =>
+      withHistory(async (history) => {
+        const seconds = [50, 40, 30, 20, 10];
+        await recordAll(history, [
+          ...seconds.map((s) => anEvent({ jobId: `o-${s}`, secondsAgo: s })),
+          ...seconds.map((s) => anEvent({ jobId: `p-${s}`, type: 'products', secondsAgo: s })),
+          anEvent({ jobId: 'c-1', type: 'customers' }),
+        ]);
+        const recent = await history.recent(2);
+        expect(jobIds(recent.orders)).toEqual(['o-10', 'o-20']);
+        expect(jobIds(recent.products)).toEqual(['p-10', 'p-20']);
+        expect(jobIds(recent.customers)).toEqual(['c-1']);
+      }));
+
+    it('returns empty lists for a limit of zero', () =>
+      withHistory(async (history) => {
+        await history.record(anEvent());
+        expect((await history.recent(0)).orders).toEqual([]);
+      }));
+
+    describe('prune', () => {
+      it('keeps the newest maxPerType events of each type and says how many went', () =>
+        withHistory(
+          async (history) => {
+            const types: SyncType[] = ['orders', 'invoices'];
+            for (const type of types) {
+              await recordAll(
+                history,
+                [1, 2, 3, 4, 5].map((s) => anEvent({ jobId: `${type}-${s}`, type, secondsAgo: s })),
+              );
+            }
+            await history.record(anEvent({ jobId: 'prices-1', type: 'prices' }));
+
+            expect(await history.prune()).toBe(4);
+
+            const recent = await history.recent(10);
+            expect(jobIds(recent.orders)).toEqual(['orders-1', 'orders-2', 'orders-3']);
+            expect(jobIds(recent.invoices)).toEqual(['invoices-1', 'invoices-2', 'invoices-3']);
+            expect(jobIds(recent.prices)).toEqual(['prices-1']);
+          },
+          { maxPerType: 3 },
+        ));
+
+      it('drops events older than maxAgeDays, however few there are', () =>
+        withHistory(
+          async (history) => {
+            await recordAll(history, [
+              anEvent({ jobId: 'fresh', secondsAgo: 60 }),
+              anEvent({ jobId: 'almost-2-days', secondsAgo: (2 * DAY) / SECOND - 1 }),
+              anEvent({ jobId: 'old', type: 'customers', secondsAgo: (2 * DAY) / SECOND + 1 }),
+              anEvent({ jobId: 'older', secondsAgo: (9 * DAY) / SECOND }),
+            ]);
+
+            expect(await history.prune()).toBe(2);
+
+            const recent = await history.recent(10);
+            expect(jobIds(recent.orders)).toEqual(['fresh', 'almost-2-days']);
+            expect(recent.customers).toEqual([]);
+          },
+          { maxAgeDays: 2 },
+        ));
+
+      it('removes nothing when everything is within bounds, and is harmless when repeated', () =>
+        withHistory(async (history) => {
+          await recordAll(history, [anEvent({ jobId: 'a' }), anEvent({ jobId: 'b' })]);
+          expect(await history.prune()).toBe(0);
+          expect(await history.prune()).toBe(0);
+          expect(jobIds((await history.recent(10)).orders)).toHaveLength(2);
+        }));
+    });
+  });
+}

@@ -1,0 +1,25 @@
+import { afterAll, beforeAll } from 'vitest';
+import { InMemorySyncHistory } from '../../src/adapters/memory/in-memory-sync-history.js';
+import { PostgresSyncHistory } from '../../src/adapters/postgres/postgres-sync-history.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { describeSyncHistoryContract } from './sync-history.contract.js';
+
+describeSyncHistoryContract('InMemorySyncHistory', async (retention) => ({
+  history: new InMemorySyncHistory(retention),
+  cleanup: async () => {},
+}));
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+describeSyncHistoryContract('PostgresSyncHistory', async (retention) => {
+  await db.pool.query('truncate system.sync_events');
+  return { history: new PostgresSyncHistory(db.pool, retention), cleanup: async () => {} };
+});
