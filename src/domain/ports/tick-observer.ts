@@ -23,6 +23,8 @@ export interface TickObserver {
   tickFailed(failure: TickFailure): void;
   /** The previous tick of this type was still in flight, so this one did nothing. */
   tickSkipped(type: SyncType): void;
+  /** The run log could not be read or written; the phase may not survive a restart. */
+  runLogFailed?(error: unknown): void;
 }
 
 export const TICK_OBSERVER = Symbol.for('sync-scheduler/TickObserver');

@@ -12,8 +12,8 @@ describe('StartAutoSync and StopAutoSync', () => {
   it('start with the saved intervals, stop, and both are idempotent', async () => {
     const { scheduler, settings } = aScheduler();
     await settings.saveInterval('ddt', 45);
-    const start = new StartAutoSync(scheduler);
-    const stop = new StopAutoSync(scheduler);
+    const start = new StartAutoSync(scheduler, settings);
+    const stop = new StopAutoSync(scheduler, settings);
     await start.execute();
     expect(await start.execute()).toEqual({
       running: true,

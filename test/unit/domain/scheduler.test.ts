@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SchedulerError } from '../../../src/domain/errors.js';
+import { spreadDelayMs } from '../../../src/domain/spread.js';
 import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { advance, aScheduler, MINUTE, settle } from '../../support/scheduler-fixture.js';
 
@@ -27,7 +28,7 @@ describe('Scheduler', () => {
       expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
     });
 
-    it('fires each type on its own interval, first one full interval after start', async () => {
+    it('fires each type on its own interval, first one interval after its last run', async () => {
       const { scheduler, clock, queue } = aScheduler();
       await scheduler.start();
       await advance(clock, 10 * MINUTE - 1);
@@ -128,7 +129,12 @@ describe('Scheduler', () => {
       await advance(clock, 10 * MINUTE);
       expect(queue.batches).toHaveLength(1);
       expect(queue.batches[0]).toEqual(
-        ['a-1', 'a-2', 'a-3'].map((userId) => ({ type: 'orders', userId, timestamp: clock.now() })),
+        ['a-1', 'a-2', 'a-3'].map((userId) => ({
+          type: 'orders',
+          userId,
+          timestamp: clock.now(),
+          delayMs: spreadDelayMs('orders', userId, 10),
+        })),
       );
     });
 
@@ -260,7 +266,8 @@ describe('Scheduler', () => {
       SYNC_TYPES.forEach((type, i) => {
         if (type !== 'ddt') expect(after[i]).toBe(before[i]);
       });
-      expect(scheduler.scheduleOf('ddt').nextRunAt).toBe(clock.now() + 25 * MINUTE);
+      // One new interval after its last run (at start), not after the change.
+      expect(scheduler.scheduleOf('ddt').nextRunAt).toBe(clock.now() - 4 * MINUTE + 25 * MINUTE);
     });
 
     it('changes nothing and reports "unavailable" when the store fails', async () => {
