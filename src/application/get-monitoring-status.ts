@@ -1,16 +1,19 @@
-import { unavailable } from '../domain/errors.js';
-import type { Intervals } from '../domain/interval.js';
+import { invalidInput, unavailable } from '../domain/errors.js';
+import { HEALTH_WINDOW, healthOf, type Health } from '../domain/health.js';
+import { minutesToMs, type Intervals } from '../domain/interval.js';
+import type { Clock } from '../domain/ports/clock.js';
+import type { LeaderElection } from '../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../domain/ports/queue-inspector.js';
-import type { Scheduler, TypeSchedule } from '../domain/scheduler.js';
+import type { RunLog } from '../domain/ports/run-log.js';
+import type { SyncEvent, SyncHistory } from '../domain/ports/sync-history.js';
+import type { Scheduler } from '../domain/scheduler.js';
 import { SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
-/** Later: 'degraded' | 'stale' | 'paused', once run history is recorded. */
-export type TypeHealth = 'idle' | 'healthy';
-
-/** One past run of a type; filled in once run history is recorded. */
+/** One finished sync job, as the API shows it. */
 export interface RunRecord {
   readonly timestamp: string;
-  readonly duration: number;
+  /** Milliseconds; null when the worker did not report when the job started. */
+  readonly duration: number | null;
   readonly success: boolean;
   readonly error: string | null;
 }
@@ -19,76 +22,143 @@ export interface TypeStatus {
   readonly isRunning: boolean;
   readonly lastRunTime: string | null;
   readonly nextRunTime: string | null;
-  readonly health: TypeHealth;
+  readonly health: Health;
+  /** Newest first. */
   readonly history: readonly RunRecord[];
+  readonly enabled: boolean;
+  readonly intervalMinutes: number;
 }
 
 export interface MonitoringStatus {
   readonly queue: QueueCounts;
   readonly activeJobs: readonly { userId: string; jobId: string; type: SyncType }[];
-  readonly scheduler: { readonly running: boolean; readonly intervals: Intervals };
+  readonly scheduler: {
+    readonly running: boolean;
+    readonly intervals: Intervals;
+    readonly enabled: Readonly<Record<SyncType, boolean>>;
+  };
   readonly currentSync: SyncType | null;
   readonly types: Readonly<Record<SyncType, TypeStatus>>;
+  /** This replica, which may or may not be the one that schedules. */
+  readonly leader: { readonly replicaId: string; readonly isLeader: boolean };
 }
 
 export interface MonitoringQuery {
-  /** How many past runs per type; accepted now so the HTTP contract is already stable. */
+  /** Past jobs shown per type, 1..100; default 10. */
   readonly historyLimit?: number;
 }
 
+export const DEFAULT_HISTORY_LIMIT = 10;
+export const MAX_HISTORY_LIMIT = 100;
 /** Enough to see what runs now without paging a large queue into memory. */
 const ACTIVE_JOBS_LIMIT = 50;
 
-/** Health from what is known so far; run history will add degraded/stale/paused here. */
-export function assessHealth(schedule: TypeSchedule): TypeHealth {
-  return schedule.lastRunAt === null ? 'idle' : 'healthy';
+const QUEUE_DOWN = 'The queue status could not be read: the queue is unreachable.';
+const RUN_LOG_DOWN = 'The last run times could not be read: the run log is unreachable.';
+const HISTORY_DOWN = 'The sync history could not be read: the sync history is unreachable.';
+
+interface Snapshot {
+  readonly queue: QueueCounts;
+  readonly active: readonly ActiveJob[];
+  readonly lastRuns: Partial<Record<SyncType, number>>;
+  readonly events: Readonly<Record<SyncType, readonly SyncEvent[]>>;
 }
 
-const isoOrNull = (epochMs: number | null): string | null =>
-  epochMs === null ? null : new Date(epochMs).toISOString();
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
-/** What the scheduler and the queue are doing right now, per type. */
+function validLimit(limit: number): number {
+  if (Number.isInteger(limit) && limit >= 1 && limit <= MAX_HISTORY_LIMIT) return limit;
+  throw invalidInput('historyLimit', `must be a whole number between 1 and ${MAX_HISTORY_LIMIT}`);
+}
+
+/** A rejected read becomes "unavailable" with the sentence that names the source. */
+function valueOf<T>(result: PromiseSettledResult<T>, message: string): T {
+  if (result.status === 'fulfilled') return result.value;
+  throw unavailable(message, result.reason);
+}
+
+/** Where the leader's timer stands: one interval after the last run; at once if overdue or new. */
+const nextRun = (lastRunAt: number | null, intervalMs: number, now: number): number =>
+  lastRunAt === null ? now : Math.max(now, lastRunAt + intervalMs);
+
+const toRecord = (event: SyncEvent): RunRecord => ({
+  timestamp: iso(event.finishedAt),
+  duration: event.durationMs,
+  success: event.success,
+  error: event.error,
+});
+
+/**
+ * What the scheduler and the queue are doing, per type, as any replica sees it: last runs
+ * and history come from shared stores, so a follower answers like the leader would.
+ */
 export class GetMonitoringStatus {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly inspector: QueueInspector,
+    private readonly runLog: RunLog,
+    private readonly history: SyncHistory,
+    private readonly leadership: LeaderElection,
+    private readonly clock: Clock,
   ) {}
 
-  async execute(_query: MonitoringQuery = {}): Promise<MonitoringStatus> {
-    const [queue, active] = await this.readQueue();
+  async execute(query: MonitoringQuery = {}): Promise<MonitoringStatus> {
+    const limit = validLimit(query.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    const snapshot = await this.read(limit);
+    const now = this.clock.now();
     const types = {} as Record<SyncType, TypeStatus>;
-    for (const type of SYNC_TYPES) types[type] = this.typeStatus(type, active);
+    for (const type of SYNC_TYPES) types[type] = this.typeStatus(type, snapshot, limit, now);
     return {
-      queue,
-      activeJobs: active.map(({ userId, jobId, type }) => ({ userId, jobId, type })),
+      queue: snapshot.queue,
+      activeJobs: snapshot.active.map(({ userId, jobId, type }) => ({ userId, jobId, type })),
       scheduler: {
         running: this.scheduler.isRunning(),
         intervals: this.scheduler.getDetailedIntervals(),
+        enabled: this.scheduler.getEnabled(),
       },
       currentSync: SYNC_TYPES.find((type) => types[type].isRunning) ?? null,
       types,
+      leader: { replicaId: this.leadership.replicaId, isLeader: this.leadership.isLeader() },
     };
   }
 
-  private async readQueue(): Promise<[QueueCounts, readonly ActiveJob[]]> {
-    try {
-      return await Promise.all([
-        this.inspector.counts(),
-        this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
-      ]);
-    } catch (error) {
-      throw unavailable('The queue status could not be read: the queue is unreachable.', error);
-    }
+  /**
+   * All sources in parallel; settled rather than raced so that, when several are down, the
+   * error always names the same one first (queue, then run log, then history).
+   */
+  private async read(limit: number): Promise<Snapshot> {
+    // Health looks at the newest HEALTH_WINDOW outcomes whatever the caller asked to see,
+    // so ?limit=1 cannot hide a failure and turn "degraded" into "healthy".
+    const [queue, active, lastRuns, events] = await Promise.allSettled([
+      this.inspector.counts(),
+      this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
+      this.runLog.loadLastRuns(),
+      this.history.recent(Math.max(limit, HEALTH_WINDOW)),
+    ]);
+    return {
+      queue: valueOf(queue, QUEUE_DOWN),
+      active: valueOf(active, QUEUE_DOWN),
+      lastRuns: valueOf(lastRuns, RUN_LOG_DOWN),
+      events: valueOf(events, HISTORY_DOWN),
+    };
   }
 
-  private typeStatus(type: SyncType, active: readonly ActiveJob[]): TypeStatus {
-    const schedule = this.scheduler.scheduleOf(type);
+  private typeStatus(type: SyncType, snapshot: Snapshot, limit: number, now: number): TypeStatus {
+    const { intervalMinutes, enabled, ticking } = this.scheduler.scheduleOf(type);
+    const intervalMs = minutesToMs(intervalMinutes);
+    const autoSyncRunning = this.scheduler.isRunning();
+    // The run log, not this replica's memory: only the leader ticks, every replica reads it.
+    const lastRunAt = snapshot.lastRuns[type] ?? null;
+    const events = snapshot.events[type] ?? [];
+    const nextRunAt = autoSyncRunning && enabled ? nextRun(lastRunAt, intervalMs, now) : null;
     return {
-      isRunning: schedule.ticking || active.some((job) => job.type === type),
-      lastRunTime: isoOrNull(schedule.lastRunAt),
-      nextRunTime: isoOrNull(schedule.nextRunAt),
-      health: assessHealth(schedule),
-      history: [],
+      isRunning: ticking || snapshot.active.some((job) => job.type === type),
+      lastRunTime: lastRunAt === null ? null : iso(lastRunAt),
+      nextRunTime: nextRunAt === null ? null : iso(nextRunAt),
+      health: healthOf({ autoSyncRunning, enabled, intervalMs, lastRunAt, history: events, now }),
+      history: events.slice(0, limit).map(toRecord),
+      enabled,
+      intervalMinutes,
     };
   }
 }

@@ -16,6 +16,8 @@ import { routingErrors } from './routing-errors.js';
 export interface HttpDeps {
   readonly useCases: SyncUseCases;
   readonly readiness: readonly ReadinessProbe[];
+  /** Merged into every /readyz body, e.g. `{ leader, replicaId }`; it cannot change the verdict. */
+  readonly details?: () => Readonly<Record<string, unknown>>;
   readonly metricsRegistry: Registry;
   readonly jwtSecret: string;
   readonly logger: Logger;
@@ -38,6 +40,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ...syncRoutes(deps.useCases),
     ...opsRoutes({
       readiness: deps.readiness,
+      details: deps.details,
       metricsRegistry: deps.metricsRegistry,
       openApiDocument: () => (openApi ??= buildOpenApiDocument(routes)),
     }),

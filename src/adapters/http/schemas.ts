@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import {
+  DEFAULT_HISTORY_LIMIT,
+  MAX_HISTORY_LIMIT,
+} from '../../application/get-monitoring-status.js';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
-import { SYNC_TYPES } from '../../domain/sync-types.js';
+import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
 /**
  * Every request and response shape of the HTTP API, in one place: the same schemas validate
@@ -37,19 +41,27 @@ export const triggerBody = z.object(
   { error: 'must be a JSON object' },
 );
 
+const LIMIT_RANGE = `must be between 1 and ${MAX_HISTORY_LIMIT}`;
+
 /** Query strings are text, so this one number is coerced; anything not a whole 1..100 fails. */
 export const monitoringQuery = z.object({
   limit: z.coerce
     .number({ error: 'must be a number' })
     .int({ error: 'must be a whole number' })
-    .min(1, { error: 'must be between 1 and 100' })
-    .max(100, { error: 'must be between 1 and 100' })
-    .default(10),
+    .min(1, { error: LIMIT_RANGE })
+    .max(MAX_HISTORY_LIMIT, { error: LIMIT_RANGE })
+    .default(DEFAULT_HISTORY_LIMIT),
 });
+
+/** An object with one required key per sync type; typed per key, so parsed bodies are too. */
+const perType = <S extends z.ZodType>(schema: S) =>
+  z.object(Object.fromEntries(SYNC_TYPES.map((t) => [t, schema])) as Record<SyncType, S>);
 
 const ok = z.literal(true);
 const minutes = z.number().int();
-const intervals = z.object(Object.fromEntries(SYNC_TYPES.map((t) => [t, minutes])));
+const intervals = perType(minutes);
+/** false = paused. */
+const enabled = perType(z.boolean());
 const syncType = z.enum(SYNC_TYPES);
 const isoTime = z.iso.datetime().nullable();
 
@@ -59,9 +71,10 @@ export const errorBody = z.object({
   details: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
 });
 
-export const autoSyncStatusResponse = z.object({ success: ok, running: z.boolean(), intervals });
+export const startResponse = z.object({ success: ok, running: z.boolean(), intervals });
+export const autoSyncStatusResponse = startResponse.extend({ enabled });
 export const stopResponse = z.object({ success: ok, running: z.literal(false) });
-export const intervalsResponse = z.object({ success: ok, intervals });
+export const intervalsResponse = z.object({ success: ok, intervals, enabled });
 
 export const updateIntervalResponse = z.object({
   success: ok,
@@ -77,6 +90,13 @@ export const triggerResponse = z.object({
   deduplicated: z.number().int(),
 });
 
+export const setEnabledResponse = z.object({
+  success: ok,
+  type: syncType,
+  enabled: z.boolean(),
+  message: z.string(),
+});
+
 const count = z.number().int().min(0);
 const typeStatus = z.object({
   isRunning: z.boolean(),
@@ -86,11 +106,13 @@ const typeStatus = z.object({
   history: z.array(
     z.object({
       timestamp: z.iso.datetime(),
-      duration: z.number(),
+      duration: z.number().nullable(),
       success: z.boolean(),
       error: z.string().nullable(),
     }),
   ),
+  enabled: z.boolean(),
+  intervalMinutes: minutes,
 });
 
 export const monitoringResponse = z.object({
@@ -104,15 +126,19 @@ export const monitoringResponse = z.object({
     prioritized: count,
   }),
   activeJobs: z.array(z.object({ userId: z.string(), jobId: z.string(), type: syncType })),
-  scheduler: z.object({ running: z.boolean(), intervals }),
+  scheduler: z.object({ running: z.boolean(), intervals, enabled }),
   currentSync: syncType.nullable(),
-  types: z.object(Object.fromEntries(SYNC_TYPES.map((t) => [t, typeStatus]))),
+  types: perType(typeStatus),
+  leader: z.object({ replicaId: z.string(), isLeader: z.boolean() }),
 });
 
 export const healthResponse = z.object({ success: ok, status: z.literal('ok') });
 
-export const readinessResponse = z.object({
-  success: z.boolean(),
-  error: z.string().optional(),
-  checks: z.record(z.string(), z.enum(['ok', 'unreachable'])),
-});
+export const readinessResponse = z
+  .object({
+    success: z.boolean(),
+    error: z.string().optional(),
+    checks: z.record(z.string(), z.enum(['ok', 'unreachable'])),
+  })
+  .catchall(z.unknown())
+  .describe('Plus what the process reports about itself, e.g. { leader, replicaId }');

@@ -40,10 +40,18 @@ const ROUTES = [
   '/api/sync/auto-sync/stop',
   '/api/sync/intervals',
   '/api/sync/monitoring/status',
+  '/api/sync/pause/orders',
+  '/api/sync/resume/orders',
   '/healthz',
   '/readyz',
   '/metrics',
   '/openapi.json',
+];
+const TYPED_ROUTES = [
+  '/api/sync/intervals/',
+  '/api/sync/trigger/',
+  '/api/sync/pause/',
+  '/api/sync/resume/',
 ];
 const METHODS = ['GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 const RARE_METHODS = ['OPTIONS', 'PROPFIND', 'PURGE', 'SEARCH', 'MKCOL', 'LOCK', 'REPORT'];
@@ -70,8 +78,7 @@ function randomString(rng: Rng, max: number): string {
 
 function path(rng: Rng): string {
   const type = rng.chance(0.6) ? rng.pick(TYPES) : rng.pick(NEAR_TYPES);
-  const typed =
-    rng.pick(['/api/sync/intervals/', '/api/sync/trigger/']) + rng.pick([type, `sync-${type}`]);
+  const typed = rng.pick(TYPED_ROUTES) + rng.pick([type, `sync-${type}`]);
   switch (rng.int(9)) {
     case 0:
     case 1:
@@ -93,7 +100,7 @@ function path(rng: Rng): string {
     case 5:
       return `/${encodeURIComponent(randomString(rng, 40))}`;
     case 6: // raw, invalid or truncated percent-encoding and unicode
-      return `/api/sync/${rng.pick(['intervals', 'trigger'])}/${rng.pick(['%', '%zz', '%E0%A4%A', '%00', '%2F', '%C0%AF', '🙂', 'é'])}`;
+      return `/api/sync/${rng.pick(['intervals', 'trigger', 'pause', 'resume'])}/${rng.pick(['%', '%zz', '%E0%A4%A', '%00', '%2F', '%C0%AF', '🙂', 'é'])}`;
     case 7:
       return `/${'a/'.repeat(rng.int(2000))}${randomString(rng, 20).replace(/[#?]/g, '')}`;
     default:
@@ -176,6 +183,8 @@ function aimed(rng: Rng): [string, string] {
     ['POST', `/api/sync/intervals/sync-${type}`],
     ['POST', `/api/sync/trigger/${type}`],
     ['POST', `/api/sync/trigger/sync-${type}`],
+    ['POST', `/api/sync/pause/${type}`],
+    ['POST', `/api/sync/resume/sync-${type}`],
     ['POST', '/api/sync/auto-sync/start'],
     ['POST', '/api/sync/auto-sync/stop'],
     ['GET', `/api/sync/monitoring/status?limit=${rng.pick(['1', '10', '100', '0', 'x', ''])}`],

@@ -5,9 +5,12 @@ import { Registry } from 'prom-client';
 import { createHttpApp } from '../../../src/adapters/http/app.js';
 import { signToken } from '../../../src/adapters/http/auth.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
+import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
+import { InMemorySyncHistory } from '../../../src/adapters/memory/in-memory-sync-history.js';
 import { GetAutoSyncStatus } from '../../../src/application/get-auto-sync-status.js';
 import { GetIntervals } from '../../../src/application/get-intervals.js';
 import { GetMonitoringStatus } from '../../../src/application/get-monitoring-status.js';
+import { SetSyncEnabled } from '../../../src/application/set-sync-enabled.js';
 import { StartAutoSync } from '../../../src/application/start-auto-sync.js';
 import { StopAutoSync } from '../../../src/application/stop-auto-sync.js';
 import { TriggerSync } from '../../../src/application/trigger-sync.js';
@@ -16,6 +19,7 @@ import { aScheduler } from '../../support/scheduler-fixture.js';
 
 export const SECRET = 'http-test-secret-0123456789abcdef-0123456789';
 export const AGENTS = ['a-1', 'a-2'];
+export const REPLICA_ID = 'replica-test-1';
 
 export const healthyProbe = (name: string): ReadinessProbe => ({ name, check: async () => {} });
 
@@ -37,13 +41,26 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
 }
 
+export interface StartOptions {
+  readonly probes?: ReadinessProbe[];
+  readonly bodyLimit?: string;
+  /** 'just-ran' (default): every type ran at the clock's start; 'never': a fresh install. */
+  readonly lastRuns?: 'just-ran' | 'never';
+  /** Replaces the /readyz details, which default to this replica's leadership. */
+  readonly details?: () => Record<string, unknown>;
+}
+
 /**
  * The real app over real HTTP on 127.0.0.1, wired with the real use cases on the in-memory
  * adapters and a manual clock; every part stays in reach for arranging and asserting.
+ * This replica leads, as in production: the election drives the scheduler's leadership.
  */
-export async function startApp(options: { probes?: ReadinessProbe[]; bodyLimit?: string } = {}) {
-  const parts = aScheduler({ agents: AGENTS });
-  const { scheduler, queue, agents, clock, settings } = parts;
+export async function startApp(options: StartOptions = {}) {
+  const parts = aScheduler({ agents: AGENTS, history: options.lastRuns ?? 'just-ran' });
+  const { scheduler, queue, agents, clock, settings, runLog } = parts;
+  const history = new InMemorySyncHistory({ now: () => clock.now() });
+  const leadership = new InMemoryLeaderElection(true, REPLICA_ID);
+  leadership.start((isLeader) => void scheduler.setLeader(isLeader));
   const useCases = {
     startAutoSync: new StartAutoSync(scheduler, settings),
     stopAutoSync: new StopAutoSync(scheduler, settings),
@@ -51,7 +68,15 @@ export async function startApp(options: { probes?: ReadinessProbe[]; bodyLimit?:
     getIntervals: new GetIntervals(scheduler),
     updateInterval: new UpdateInterval(scheduler),
     triggerSync: new TriggerSync(agents, queue, clock),
-    getMonitoringStatus: new GetMonitoringStatus(scheduler, queue),
+    setSyncEnabled: new SetSyncEnabled(scheduler),
+    getMonitoringStatus: new GetMonitoringStatus(
+      scheduler,
+      queue,
+      runLog,
+      history,
+      leadership,
+      clock,
+    ),
   };
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
@@ -59,6 +84,9 @@ export async function startApp(options: { probes?: ReadinessProbe[]; bodyLimit?:
   const app = createHttpApp({
     useCases,
     readiness: options.probes ?? [healthyProbe('postgres'), healthyProbe('redis')],
+    details:
+      options.details ??
+      (() => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId })),
     metricsRegistry: registry,
     jwtSecret: SECRET,
     logger,
@@ -95,7 +123,18 @@ export async function startApp(options: { probes?: ReadinessProbe[]; bodyLimit?:
     await new Promise((resolve) => server.close(resolve));
   }
 
-  return { ...parts, useCases, logs, registry, base, adminToken, call, close };
+  return {
+    ...parts,
+    history,
+    leadership,
+    useCases,
+    logs,
+    registry,
+    base,
+    adminToken,
+    call,
+    close,
+  };
 }
 
 export type App = Awaited<ReturnType<typeof startApp>>;

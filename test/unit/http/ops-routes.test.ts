@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthResponse, readinessResponse } from '../../../src/adapters/http/schemas.js';
-import { healthyProbe, startApp, type App } from './harness.js';
+import { healthyProbe, REPLICA_ID, startApp, type App } from './harness.js';
 
 describe('operations routes', () => {
   let app: App | undefined;
@@ -17,13 +17,39 @@ describe('operations routes', () => {
   });
 
   describe('/readyz', () => {
-    it('is ready when every probe answers', async () => {
+    it('is ready when every probe answers, and says whether this replica leads', async () => {
       app = await startApp();
       const res = await app.call('GET', '/readyz', { token: null });
       expect(res.status).toBe(200);
       expect(readinessResponse.parse(res.body)).toEqual({
         success: true,
         checks: { postgres: 'ok', redis: 'ok' },
+        leader: true,
+        replicaId: REPLICA_ID,
+      });
+    });
+
+    it('reports leadership as it is at the time of the request', async () => {
+      app = await startApp();
+      app.leadership.setLeader(false);
+      const res = await app.call('GET', '/readyz', { token: null });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ success: true, leader: false, replicaId: REPLICA_ID });
+    });
+
+    it('does not let the details override the verdict', async () => {
+      const redis = { name: 'redis', check: () => Promise.reject(new Error('ECONNREFUSED')) };
+      app = await startApp({
+        probes: [redis],
+        details: () => ({ success: true, checks: {}, error: 'none', leader: true }),
+      });
+      const res = await app.call('GET', '/readyz', { token: null });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        success: false,
+        error: 'Not ready: redis unreachable.',
+        checks: { redis: 'unreachable' },
+        leader: true,
       });
     });
 
@@ -36,6 +62,8 @@ describe('operations routes', () => {
         success: false,
         error: 'Not ready: redis unreachable.',
         checks: { postgres: 'ok', redis: 'unreachable' },
+        leader: true,
+        replicaId: REPLICA_ID,
       });
     });
 
@@ -93,6 +121,8 @@ describe('operations routes', () => {
           'GET /api/sync/intervals',
           'POST /api/sync/intervals/{type}',
           'POST /api/sync/trigger/{type}',
+          'POST /api/sync/pause/{type}',
+          'POST /api/sync/resume/{type}',
           'GET /api/sync/monitoring/status',
           'GET /healthz',
           'GET /readyz',
@@ -102,7 +132,7 @@ describe('operations routes', () => {
       );
     });
 
-    it("describes the interval body's bounds, the type parameter and bearer auth", async () => {
+    it("describes the bodies' bounds, the type parameter and bearer auth", async () => {
       app = await startApp();
       const { body: doc } = await app.call('GET', '/openapi.json', { token: null });
       const op = doc.paths['/api/sync/intervals/{type}'].post;
@@ -123,6 +153,17 @@ describe('operations routes', () => {
       const trigger = doc.paths['/api/sync/trigger/{type}'].post;
       expect(trigger.requestBody.required).toBe(false);
       expect(Object.keys(trigger.responses)).toContain('202');
+      for (const action of ['pause', 'resume']) {
+        const toggle = doc.paths[`/api/sync/${action}/{type}`].post;
+        expect(toggle.requestBody).toBeUndefined();
+        expect(toggle.parameters[0]).toMatchObject({ name: 'type', in: 'path', required: true });
+        expect(toggle.security).toEqual([{ bearerAuth: [] }]);
+        expect(Object.keys(toggle.responses)).toEqual(
+          expect.arrayContaining(['200', '400', '401', '403', '503']),
+        );
+        const ok = toggle.responses['200'].content['application/json'].schema;
+        expect(ok.required).toEqual(['success', 'type', 'enabled', 'message']);
+      }
       const monitoring = doc.paths['/api/sync/monitoring/status'].get;
       expect(monitoring.parameters[0]).toMatchObject({
         name: 'limit',

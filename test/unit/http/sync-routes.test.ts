@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as schema from '../../../src/adapters/http/schemas.js';
 import { DEFAULT_INTERVALS } from '../../../src/domain/interval.js';
-import { MINUTE, settle } from '../../support/scheduler-fixture.js';
+import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { startApp, type App } from './harness.js';
 
 const TYPES = 'orders, customers, ddt, invoices, products, prices';
+const ALL_ENABLED = Object.fromEntries(SYNC_TYPES.map((t) => [t, true]));
 const UNREACHABLE = /settings store is unreachable\.$/;
 
 describe('admin API routes', () => {
@@ -17,13 +18,14 @@ describe('admin API routes', () => {
   });
 
   describe('auto-sync', () => {
-    it('reports a stopped scheduler with its intervals', async () => {
+    it('reports a stopped scheduler with its intervals and every type enabled', async () => {
       const res = await app.call('GET', '/api/sync/auto-sync/status');
       expect(res.status).toBe(200);
       expect(schema.autoSyncStatusResponse.parse(res.body)).toEqual({
         success: true,
         running: false,
         intervals: DEFAULT_INTERVALS,
+        enabled: ALL_ENABLED,
       });
     });
 
@@ -32,7 +34,7 @@ describe('admin API routes', () => {
       for (let i = 0; i < 2; i++) {
         const res = await app.call('POST', '/api/sync/auto-sync/start');
         expect(res.status).toBe(200);
-        expect(schema.autoSyncStatusResponse.parse(res.body)).toEqual({
+        expect(schema.startResponse.parse(res.body)).toEqual({
           success: true,
           running: true,
           intervals: { ...DEFAULT_INTERVALS, orders: 25 },
@@ -51,6 +53,15 @@ describe('admin API routes', () => {
       expect(app.clock.pendingTimers()).toBe(0);
     });
 
+    it('answers 503 on stop when the settings store is unreachable, and keeps running', async () => {
+      await app.call('POST', '/api/sync/auto-sync/start');
+      app.settings.failWith(new Error('connection refused'));
+      const res = await app.call('POST', '/api/sync/auto-sync/stop');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ success: false, error: expect.stringMatching(UNREACHABLE) });
+      expect(app.scheduler.isRunning()).toBe(true);
+    });
+
     it('answers 503 on start when the settings store is unreachable, and stays stopped', async () => {
       app.settings.failWith(new Error('connection refused'));
       const res = await app.call('POST', '/api/sync/auto-sync/start');
@@ -61,12 +72,13 @@ describe('admin API routes', () => {
   });
 
   describe('intervals', () => {
-    it('lists every type in minutes', async () => {
+    it('lists every type in minutes, and whether it is enabled', async () => {
       const res = await app.call('GET', '/api/sync/intervals');
       expect(res.status).toBe(200);
       expect(schema.intervalsResponse.parse(res.body)).toEqual({
         success: true,
         intervals: DEFAULT_INTERVALS,
+        enabled: ALL_ENABLED,
       });
     });
 
@@ -142,7 +154,12 @@ describe('admin API routes', () => {
         DEFAULT_INTERVALS,
       );
       const status = await app.call('GET', '/api/sync/auto-sync/status');
-      expect(status.body).toEqual({ success: true, running: true, intervals: DEFAULT_INTERVALS });
+      expect(status.body).toEqual({
+        success: true,
+        running: true,
+        intervals: DEFAULT_INTERVALS,
+        enabled: ALL_ENABLED,
+      });
       expect(app.clock.pendingTimers()).toBe(timersBefore);
       app.settings.failWith(null);
       expect((await app.settings.loadIntervals()).orders).toBe(DEFAULT_INTERVALS.orders);
@@ -230,64 +247,6 @@ describe('admin API routes', () => {
       const res = await app.call('POST', '/api/sync/trigger/invoices');
       expect(res.status).toBe(503);
       expect(res.body.error).toBe('The agent list could not be read: the database is unreachable.');
-    });
-  });
-
-  describe('monitoring', () => {
-    it('describes an idle, stopped scheduler', async () => {
-      const res = await app.call('GET', '/api/sync/monitoring/status');
-      expect(res.status).toBe(200);
-      const body = schema.monitoringResponse.parse(res.body);
-      expect(body.scheduler).toEqual({ running: false, intervals: DEFAULT_INTERVALS });
-      expect(body.currentSync).toBeNull();
-      expect(body.activeJobs).toEqual([]);
-      expect(body.types.orders).toEqual({
-        isRunning: false,
-        lastRunTime: null,
-        nextRunTime: null,
-        health: 'idle',
-        history: [],
-      });
-    });
-
-    it('shows the last and next run of a type that ran, and what workers are doing', async () => {
-      await app.scheduler.start(DEFAULT_INTERVALS);
-      app.clock.advance(DEFAULT_INTERVALS.orders * MINUTE);
-      await settle();
-      await app.call('POST', '/api/sync/trigger/orders');
-      app.queue.start('orders', 'a-1');
-      const res = await app.call('GET', '/api/sync/monitoring/status?limit=5');
-      const body = schema.monitoringResponse.parse(res.body);
-      const { lastRunAt, nextRunAt } = app.scheduler.scheduleOf('orders');
-      expect(lastRunAt).not.toBeNull();
-      expect(body.types.orders).toEqual({
-        isRunning: true,
-        lastRunTime: new Date(lastRunAt ?? 0).toISOString(),
-        nextRunTime: new Date(nextRunAt ?? 0).toISOString(),
-        health: 'healthy',
-        history: [],
-      });
-      expect(body.currentSync).toBe('orders');
-      expect(body.activeJobs).toEqual([
-        { userId: 'a-1', jobId: expect.any(String), type: 'orders' },
-      ]);
-      expect(body.queue.active).toBe(1);
-    });
-
-    it.each(['0', '101', '2.5', 'ten'])('refuses ?limit=%s with 400', async (limit) => {
-      const res = await app.call('GET', `/api/sync/monitoring/status?limit=${limit}`);
-      expect(res.status).toBe(400);
-      expect(res.body.details[0].field).toBe('limit');
-    });
-
-    it('answers 503 when the queue is unreachable', async () => {
-      app.queue.failWith(new Error('ECONNREFUSED'));
-      const res = await app.call('GET', '/api/sync/monitoring/status');
-      expect(res.status).toBe(503);
-      expect(res.body).toEqual({
-        success: false,
-        error: 'The queue status could not be read: the queue is unreachable.',
-      });
     });
   });
 });

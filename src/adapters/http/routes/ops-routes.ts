@@ -6,6 +6,8 @@ import type { Route } from './route.js';
 export interface OpsDeps {
   readonly readiness: readonly ReadinessProbe[];
   readonly metricsRegistry: Registry;
+  /** Extra fields for the /readyz body, read on every request (e.g. leadership). */
+  readonly details?: () => Readonly<Record<string, unknown>>;
   /** Built lazily, after every route is known (it documents this route too). */
   readonly openApiDocument: () => object;
 }
@@ -33,10 +35,17 @@ export function opsRoutes(deps: OpsDeps): Route[] {
       errors: [503],
       handle: async (ctx) => {
         const { ready, checks, failed } = await checkReadiness(deps.readiness);
+        // Read after the probes so it is current; spread first so it can't overwrite the verdict.
+        const details = deps.details?.() ?? {};
         ctx.status = ready ? 200 : 503;
         ctx.body = ready
-          ? { success: true, checks }
-          : { success: false, error: `Not ready: ${failed.join(', ')} unreachable.`, checks };
+          ? { ...details, success: true, checks }
+          : {
+              ...details,
+              success: false,
+              error: `Not ready: ${failed.join(', ')} unreachable.`,
+              checks,
+            };
       },
     },
     {

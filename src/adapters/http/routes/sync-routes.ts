@@ -1,6 +1,7 @@
 import type { GetAutoSyncStatus } from '../../../application/get-auto-sync-status.js';
 import type { GetIntervals } from '../../../application/get-intervals.js';
 import type { GetMonitoringStatus } from '../../../application/get-monitoring-status.js';
+import type { SetSyncEnabled } from '../../../application/set-sync-enabled.js';
 import type { StartAutoSync } from '../../../application/start-auto-sync.js';
 import type { StopAutoSync } from '../../../application/stop-auto-sync.js';
 import type { TriggerSync } from '../../../application/trigger-sync.js';
@@ -17,6 +18,7 @@ export interface SyncUseCases {
   readonly updateInterval: UpdateInterval;
   readonly triggerSync: TriggerSync;
   readonly getMonitoringStatus: GetMonitoringStatus;
+  readonly setSyncEnabled: SetSyncEnabled;
 }
 
 const BASE = '/api/sync';
@@ -34,7 +36,7 @@ export function syncRoutes(u: SyncUseCases): Route[] {
     {
       method: 'get',
       path: `${BASE}/auto-sync/status`,
-      summary: 'Whether the scheduler runs, and its intervals (minutes)',
+      summary: 'Whether the scheduler runs, its intervals (minutes) and which types are enabled',
       auth: true,
       success: ok('Scheduler state', s.autoSyncStatusResponse),
       errors: AUTH,
@@ -47,7 +49,7 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       path: `${BASE}/auto-sync/start`,
       summary: 'Start every timer with the intervals saved in the database (idempotent)',
       auth: true,
-      success: ok('Started', s.autoSyncStatusResponse),
+      success: ok('Started', s.startResponse),
       errors: [...AUTH, 503],
       handle: async (ctx) => {
         ctx.body = { success: true, ...(await u.startAutoSync.execute()) };
@@ -59,7 +61,8 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       summary: 'Stop every timer (idempotent); enqueued jobs are left to the workers',
       auth: true,
       success: ok('Stopped', s.stopResponse),
-      errors: AUTH,
+      // "Stopped" is stored for every replica first, so an unreachable store is a 503.
+      errors: [...AUTH, 503],
       handle: async (ctx) => {
         ctx.body = { success: true, ...(await u.stopAutoSync.execute()) };
       },
@@ -67,12 +70,16 @@ export function syncRoutes(u: SyncUseCases): Route[] {
     {
       method: 'get',
       path: `${BASE}/intervals`,
-      summary: 'The interval of each sync type (minutes)',
+      summary: 'The interval of each sync type (minutes), and which types are enabled',
       auth: true,
       success: ok('Intervals in force', s.intervalsResponse),
       errors: AUTH,
       handle: async (ctx) => {
-        ctx.body = { success: true, intervals: await u.getIntervals.execute() };
+        const [intervals, { enabled }] = await Promise.all([
+          u.getIntervals.execute(),
+          u.getAutoSyncStatus.execute(),
+        ]);
+        ctx.body = { success: true, intervals, enabled };
       },
     },
     {
@@ -109,10 +116,12 @@ export function syncRoutes(u: SyncUseCases): Route[] {
         ctx.body = { success: true, ...result };
       },
     },
+    setEnabledRoute(u, false),
+    setEnabledRoute(u, true),
     {
       method: 'get',
       path: `${BASE}/monitoring/status`,
-      summary: 'Queue counts, active jobs and per-type schedule and health',
+      summary: 'Queue counts, active jobs, leadership, and per-type schedule, health and history',
       auth: true,
       query: s.monitoringQuery,
       success: ok('Monitoring snapshot', s.monitoringResponse),
@@ -124,4 +133,26 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       },
     },
   ];
+}
+
+/** POST /pause/:type and /resume/:type: no body, the path says it all; idempotent. */
+function setEnabledRoute(u: SyncUseCases, enabled: boolean): Route {
+  const action = enabled ? 'resume' : 'pause';
+  const done = enabled ? 'resumed' : 'paused';
+  return {
+    method: 'post',
+    path: `${BASE}/${action}/:type`,
+    summary: enabled
+      ? 'Resume a paused type: it ticks again on its schedule (at once if overdue)'
+      : 'Pause one type: no ticks until resumed; other types and queued jobs are untouched',
+    auth: true,
+    params: s.syncTypeParams,
+    success: { status: 200, description: `Stored and ${done}`, schema: s.setEnabledResponse },
+    errors: [...AUTH, 400, 503],
+    handle: async (ctx) => {
+      const { type } = parseInput(s.syncTypeParams, ctx.params);
+      const result = await u.setSyncEnabled.execute({ type, enabled });
+      ctx.body = { success: true, ...result, message: `Auto-sync of ${result.type} ${done}` };
+    },
+  };
 }
