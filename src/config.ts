@@ -19,6 +19,8 @@ const schema = z
     JWT_SECRET: z.string().optional(),
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    LEADER_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
+    SETTINGS_RESYNC_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -39,6 +41,10 @@ export interface Config {
   readonly jwtSecret: string;
   readonly agentCacheTtlMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** How often a follower tries for leadership and a leader proves its session alive. */
+  readonly leaderPollMs: number;
+  /** Safety-net reload of the desired state, for lost notifications. */
+  readonly settingsResyncMs: number;
 }
 
 export class ConfigError extends Error {
@@ -63,5 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     agentCacheTtlMs: e.AGENT_CACHE_TTL_MS,
     logLevel: e.LOG_LEVEL,
+    leaderPollMs: e.LEADER_POLL_MS,
+    settingsResyncMs: e.SETTINGS_RESYNC_MS,
   };
 }

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
+import { aPrefix, deletePrefix, eventually, TEST_JWT_SECRET } from '../support/service.js';
+
+const ROOT = new URL('../..', import.meta.url);
+
+/** The real entry point in a child process, as `npm start` would run it. */
+function spawnService(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  child.stdout.on('data', (chunk: Buffer) =>
+    lines.push(...chunk.toString().split('\n').filter(Boolean)),
+  );
+  child.stderr.on('data', (chunk: Buffer) =>
+    lines.push(...chunk.toString().split('\n').filter(Boolean)),
+  );
+  return { child, lines };
+}
+
+describe('main.ts', () => {
+  let db: TestDatabase;
+  let prefix: string;
+
+  beforeEach(async () => {
+    db = await createTestDatabase({ migrate: false });
+    prefix = aPrefix();
+  });
+  afterEach(async () => {
+    await deletePrefix(prefix);
+    await db.drop();
+  });
+
+  it('exits 0 on SIGTERM within 5 s, by itself, with no handle left open', async () => {
+    const { child, lines } = spawnService({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      PORT: '0',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LEADER_POLL_MS: '200',
+    });
+    const exited = once(child, 'exit');
+    await eventually(() => lines.some((l) => l.includes('this replica now leads')), 20_000);
+    const sentAt = Date.now();
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(Date.now() - sentAt).toBeLessThan(5000);
+    expect(lines.join('\n')).toContain('sync-scheduler stopped');
+    expect(lines.join('\n')).not.toContain('exiting anyway');
+  });
+
+  it('refuses a bad configuration with one line naming the variable', async () => {
+    const { child, lines } = spawnService({ PORT: 'not-a-port', NODE_ENV: 'development' });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(lines).toEqual([expect.stringMatching(/^Invalid configuration: PORT /)]);
+  });
+});
