@@ -12,9 +12,10 @@ export interface HistoryRecorderOptions {
 
 /**
  * Writes every sync job's outcome into SyncHistory, whichever worker processed it, by
- * following the queue's event stream. A failed attempt that will be retried is recorded
- * too (it is a failure the operator should see). Events that happen while no recorder runs
- * are not replayed: history is an operator's view, not an audit log.
+ * following the queue's event stream. An outcome is final: BullMQ emits `failed` only once
+ * the attempts are exhausted (or the worker threw UnrecoverableError); an attempt that will
+ * be retried is not one. Events that happen while no recorder runs are not replayed:
+ * history is an operator's view, not an audit log.
  */
 export class BullMqHistoryRecorder {
   private readonly events: QueueEvents;
@@ -82,9 +83,9 @@ export function toSyncEvent(
 ): SyncEvent | null {
   const sync = toActiveJob(job);
   if (!sync) return null;
-  // A retried attempt has no finishedOn; the stream entry's time is the same for every
-  // replica reading it, so (jobId, finishedAt) still identifies the outcome.
-  const finishedAt = success && job.finishedOn ? job.finishedOn : eventTime;
+  // finishedOn is the same for every replica reading the job; the stream entry's time is
+  // the fallback when the job was already removed or rewritten.
+  const finishedAt = job.finishedOn ?? eventTime;
   return {
     jobId: sync.jobId,
     type: sync.type,
