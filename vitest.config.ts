@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     environment: 'node',
     // Integration suites share two cores with PostgreSQL and Redis; keep parallelism modest.
     maxWorkers: 2,

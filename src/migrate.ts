@@ -1,7 +1,5 @@
 import { runMigrations } from './adapters/postgres/migrate.js';
-
-// src/config.ts will own environment parsing; until then, the documented default.
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { loadConfig } from './config.js';
 
 function describe(error: unknown): string {
   // A refused connection to a host with several addresses is an AggregateError whose own
@@ -11,7 +9,7 @@ function describe(error: unknown): string {
 }
 
 try {
-  const applied = await runMigrations(databaseUrl);
+  const applied = await runMigrations(loadConfig().databaseUrl);
   process.stdout.write(
     applied.length === 0
       ? 'migrations: database is up to date\n'
