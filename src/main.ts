@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { errorMessage } from './adapters/observability/logging-tick-observer.js';
+import { errorMessage } from './adapters/error-message.js';
 import { Service } from './service.js';
 
 /** Composition root: parse config, build, migrate, start, listen, and shut down on a signal. */

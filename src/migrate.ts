@@ -1,12 +1,6 @@
 import { runMigrations } from './adapters/postgres/migrate.js';
 import { loadConfig } from './config.js';
-
-function describe(error: unknown): string {
-  // A refused connection to a host with several addresses is an AggregateError whose own
-  // message is empty; its first cause says what happened.
-  if (error instanceof AggregateError && !error.message) return describe(error.errors[0]);
-  return error instanceof Error ? error.message || error.name : String(error);
-}
+import { errorMessage } from './adapters/error-message.js';
 
 try {
   const applied = await runMigrations(loadConfig().databaseUrl);
@@ -16,6 +10,6 @@ try {
       : `migrations: applied ${applied.join(', ')}\n`,
   );
 } catch (error) {
-  process.stderr.write(`migrations failed: ${describe(error)}\n`);
+  process.stderr.write(`migrations failed: ${errorMessage(error)}\n`);
   process.exitCode = 1;
 }

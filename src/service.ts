@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { createHttpApp } from './adapters/http/app.js';
 import type { SyncUseCases } from './adapters/http/routes/sync-routes.js';
 import { createLogger, describeUrl, type Logger } from './adapters/observability/logger.js';
-import { errorMessage } from './adapters/observability/logging-tick-observer.js';
+import { errorMessage } from './adapters/error-message.js';
 import { createMetrics, type Metrics } from './adapters/observability/metrics.js';
 import { runMigrations } from './adapters/postgres/migrate.js';
 import type { PostgresSettingsFeed } from './adapters/postgres/postgres-settings-feed.js';

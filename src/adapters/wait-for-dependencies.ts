@@ -1,5 +1,5 @@
 import type { Logger } from './observability/logger.js';
-import { errorMessage } from './observability/logging-tick-observer.js';
+import { errorMessage } from './error-message.js';
 import type { DependencyProbe } from './probes.js';
 
 export interface WaitOptions {

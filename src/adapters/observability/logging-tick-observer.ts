@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorMessage } from '../error-message.js';
 import type { TickFailure, TickObserver, TickReport } from '../../domain/ports/tick-observer.js';
 import type { SyncType } from '../../domain/sync-types.js';
 import type { Metrics } from './metrics.js';
@@ -39,6 +40,3 @@ export class LoggingTickObserver implements TickObserver {
     );
   }
 }
-
-export const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message || error.name : String(error);

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { LeaderElection } from '../../domain/ports/leader-election.js';
 import { DedicatedClient } from './dedicated-client.js';
-import { backoffMs, errorText, type PostgresLog } from './postgres-log.js';
+import { errorMessage } from '../error-message.js';
+import { backoffMs, type PostgresLog } from './postgres-log.js';
 
 /** A stable 64-bit advisory-lock key for a name (hashtext() may change between versions). */
 export function lockKeyFor(name: string): bigint {
@@ -98,7 +99,7 @@ export class PostgresLeaderElection implements LeaderElection {
         failures += 1;
         const delay = backoffMs(failures, this.pollMs, this.reconnectMaxMs);
         this.log(
-          `leader election: session lost (${errorText(error)}); reconnecting in ${delay} ms`,
+          `leader election: session lost (${errorMessage(error)}); reconnecting in ${delay} ms`,
           'warn',
           error,
         );
@@ -165,7 +166,7 @@ export class PostgresLeaderElection implements LeaderElection {
     await client
       .query('select pg_advisory_unlock_all()')
       .catch((error: unknown) =>
-        this.log(`leader election: unlock failed: ${errorText(error)}`, 'warn', error),
+        this.log(`leader election: unlock failed: ${errorMessage(error)}`, 'warn', error),
       );
   }
 
@@ -179,7 +180,7 @@ export class PostgresLeaderElection implements LeaderElection {
     try {
       this.onChange(leader);
     } catch (error) {
-      this.log(`leader election: onChange failed: ${errorText(error)}`, 'error', error);
+      this.log(`leader election: onChange failed: ${errorMessage(error)}`, 'error', error);
     }
   }
 }

@@ -6,9 +6,6 @@ export type PostgresLogLevel = 'info' | 'warn' | 'error';
  */
 export type PostgresLog = (message: string, level: PostgresLogLevel, error?: unknown) => void;
 
-export const errorText = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
-
 /** Doubles from `minMs` on each consecutive failure, never beyond `maxMs`. */
 export const backoffMs = (failures: number, minMs: number, maxMs: number): number =>
   Math.min(maxMs, minMs * 2 ** Math.max(0, failures - 1));

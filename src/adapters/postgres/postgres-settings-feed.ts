@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cancel } from '../../domain/ports/clock.js';
 import type { SettingsFeed } from '../../domain/ports/settings-feed.js';
 import { DedicatedClient } from './dedicated-client.js';
-import { backoffMs, errorText, type PostgresLog } from './postgres-log.js';
+import { errorMessage } from '../error-message.js';
+import { backoffMs, type PostgresLog } from './postgres-log.js';
 
 /** The channel the migrations' triggers notify on every change to the desired state. */
 export const SETTINGS_CHANNEL = 'sync_scheduler_settings';
@@ -84,7 +85,7 @@ export class PostgresSettingsFeed implements SettingsFeed {
         failures += 1;
         const delay = backoffMs(failures, this.options.reconnectMinMs, this.options.reconnectMaxMs);
         this.log(
-          `settings feed: connection lost (${errorText(error)}); reconnecting in ${delay} ms`,
+          `settings feed: connection lost (${errorMessage(error)}); reconnecting in ${delay} ms`,
           'warn',
           error,
         );
@@ -139,7 +140,7 @@ export class PostgresSettingsFeed implements SettingsFeed {
   }
 
   private listenerFailed(error: unknown): void {
-    this.log(`settings feed: a listener failed: ${errorText(error)}`, 'error', error);
+    this.log(`settings feed: a listener failed: ${errorMessage(error)}`, 'error', error);
   }
 }
 
