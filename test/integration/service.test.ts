@@ -28,11 +28,6 @@ describe('Service on real PostgreSQL and Redis', () => {
     await service.start();
     return { service, logs };
   };
-  const bootLeader = async (clock?: ManualClock) => {
-    const booted = await boot(clock);
-    await eventually(() => booted.service.scheduler.isLeader());
-    return booted;
-  };
   const pendingJobs = () => queue.getJobs([...PENDING], 0, -1);
   const metric = async (service: Service, name: string) =>
     (await service.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];

@@ -8,6 +8,7 @@ import { jsonBody } from './json-body.js';
 import { observeRequests } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
+import { mountAdminPage } from './routes/admin-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
 import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
@@ -52,6 +53,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   for (const route of routes) {
     router[route.method](route.path, ...(route.body ? [body] : []), route.handle);
   }
+  // Static HTML/JS/CSS, outside /api/sync (no auth) and outside the OpenAPI document.
+  mountAdminPage(router, { logger });
 
   // Order matters: observe the final reply, map every error, authenticate before anything
   // about the request is judged, then route.

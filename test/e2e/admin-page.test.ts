@@ -1,0 +1,340 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../../src/adapters/http/auth.js';
+import { ADMIN_CSP } from '../../src/adapters/http/routes/admin-routes.js';
+import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
+import { SYNC_TYPES } from '../../src/domain/sync-types.js';
+import type { Service } from '../../src/service.js';
+import { createTestDatabase, insertAgents, type TestDatabase } from '../support/postgres.js';
+import { TEST_REDIS_URL } from '../support/redis.js';
+import {
+  aPrefix,
+  createTestService,
+  deletePrefix,
+  eventually,
+  TEST_JWT_SECRET,
+  testConfig,
+} from '../support/service.js';
+
+/** Debian's chromium, as scripts/install-browser.sh installs it; overridable for other hosts. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+// Chromium's own background connections are refused on the CI machine: switch them off.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/admin.png', import.meta.url));
+const AGENTS = [
+  { id: 'a-1', username: 'anna' },
+  { id: 'a-2', username: 'bruno' },
+  { id: 'a-3', username: 'carla' },
+];
+const ERP_DOWN = 'ERP answered 503 Service Unavailable';
+const PENDING = ['waiting', 'prioritized', 'delayed'] as const;
+
+/** Runs an expression in the page (a string: this project's TypeScript has no DOM types). */
+const inPage = <T = unknown>(p: Page, expression: string) => p.evaluate(expression) as Promise<T>;
+
+/** expect.poll with room for a page that refreshes every 5 s. */
+const poll = <T>(read: () => Promise<T> | T, timeout = 10_000) =>
+  expect.poll(read, { timeout, interval: 100 });
+
+if (!HAS_CHROMIUM) {
+  describe('admin page in headless Chromium', () => {
+    it.skip(`needs a browser at ${CHROMIUM}: run scripts/install-browser.sh as root`, () => {});
+  });
+}
+
+/*
+ * One service, one browser, one signed-in page, driven step by step like an operator would:
+ * each test starts where the previous one left off.
+ */
+describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
+  let db: TestDatabase;
+  let prefix: string;
+  let queue: Queue;
+  let service: Service;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let worker: Worker | undefined;
+  let base: string;
+  let token: string;
+  const clock = new ManualClock(Date.now());
+  const requests: string[] = [];
+  const consoleErrors: string[] = [];
+
+  async function api(method: string, path: string, body?: unknown) {
+    const res = await fetch(`${base}/api/sync${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  async function openPage(viewport: { width: number; height: number }) {
+    const ctx = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC' });
+    const p = await ctx.newPage();
+    p.on('request', (request) => requests.push(request.url()));
+    p.on('pageerror', (error) => consoleErrors.push(error.message));
+    p.on('console', (message) => {
+      // A 4xx the page asked for and handled is logged by Chromium too; anything else counts.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        consoleErrors.push(message.text());
+      }
+    });
+    return { ctx, p };
+  }
+
+  async function signIn(p: Page, pasted = token) {
+    await p.getByLabel('Admin token').fill(pasted);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  const row = (type: string) => page.locator(`#type-rows tr[data-type="${type}"]`);
+  const notice = () => page.locator('#notice').textContent();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await insertAgents(db.pool, AGENTS);
+    prefix = aPrefix();
+    queue = new Queue('operations', { connection: { url: TEST_REDIS_URL }, prefix });
+    // A manual clock: nothing ticks on its own, so every job in Redis is one the page asked for.
+    service = createTestService(testConfig(db.url, prefix), clock).service;
+    await service.start();
+    await eventually(() => service.scheduler.isLeader());
+    base = `http://127.0.0.1:${service.port}`;
+    token = await signToken(TEST_JWT_SECRET);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    ({ ctx: context, p: page } = await openPage({ width: 1280, height: 800 }));
+    // Locators wait for their element; a missing one should fail fast, not at the test timeout.
+    context.setDefaultTimeout(5_000);
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+    await queue?.close();
+    await service?.stop();
+    if (prefix) await deletePrefix(prefix);
+    await db?.drop();
+  });
+
+  it('is served by the service itself, under its Content-Security-Policy', async () => {
+    const response = await page.goto(`${base}/admin`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toBe(ADMIN_CSP);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  it("refuses a bad token with the server's own message", async () => {
+    const refusals = [
+      ['not-a-token', 'The token is invalid.'],
+      [await signToken(TEST_JWT_SECRET, { ttl: '-1h' }), 'The token has expired.'],
+      [await signToken(TEST_JWT_SECRET, { role: 'viewer' }), 'This route requires the admin role.'],
+    ];
+    for (const [pasted, message] of refusals) {
+      await signIn(page, pasted);
+      await poll(() => page.locator('#token-error').textContent()).toBe(message);
+    }
+    expect(await inPage(page, 'sessionStorage.length')).toBe(0);
+  });
+
+  it('signs in with a pasted token and shows the six types, the scheduler and the leader', async () => {
+    await signIn(page);
+    await poll(() => page.locator('#type-rows tr').count()).toBe(6);
+    expect(await page.getByRole('rowheader').allInnerTexts()).toEqual([...SYNC_TYPES]);
+    expect(await page.locator('#auto-state').textContent()).toBe('Running');
+    expect(await page.locator('#leader-state').textContent()).toBe('Leader');
+    expect(await page.locator('#replica-id').textContent()).toBe(service.leadership.replicaId);
+    expect(await page.getByLabel('Interval for orders (minutes)').inputValue()).toBe('10');
+    expect(await inPage(page, 'Object.keys(sessionStorage)')).toEqual([
+      'sync-scheduler:admin-token',
+    ]);
+  });
+
+  it('names every control in the accessibility tree, and every header has a scope', async () => {
+    // Chromium's own accessibility tree: a control without a label shows up with no name.
+    const tree = await page.locator('body').ariaSnapshot();
+    const controls = tree
+      .split('\n')
+      .filter((line) => /- (button|textbox|spinbutton|combobox)\b/.test(line));
+    expect(controls.length).toBeGreaterThan(6 * 4);
+    expect(controls.filter((line) => !/- \w+ "[^"]+"/.test(line))).toEqual([]);
+    expect(tree).toContain('spinbutton "Interval for orders (minutes)"');
+    expect(await page.getByRole('columnheader').count()).toBe(8);
+    expect(await page.getByRole('rowheader').count()).toBe(6);
+    expect(await page.locator('th:not([scope])').count()).toBe(0);
+    expect(await page.locator('#notice').getAttribute('aria-live')).toBe('polite');
+  });
+
+  it('changes an interval: stored in the database and served by the API', async () => {
+    await page.getByLabel('Interval for orders (minutes)').fill('12');
+    await page.getByRole('button', { name: 'Save interval for orders' }).click();
+    await poll(notice).toBe('Interval for orders set to 12 minutes');
+    expect((await api('GET', '/intervals')).body.intervals.orders).toBe(12);
+    const { rows } = await db.pool.query<{ interval_minutes: number }>(
+      "select interval_minutes from system.sync_settings where sync_type = 'orders'",
+    );
+    expect(rows).toEqual([{ interval_minutes: 12 }]);
+    expect(service.scheduler.getDetailedIntervals().orders).toBe(12);
+  });
+
+  it('checks the bounds in the page before calling the API', async () => {
+    const posts = () =>
+      requests.filter((url) => url.includes('/api/sync/intervals/customers')).length;
+    const field = page.getByLabel('Interval for customers (minutes)');
+    for (const value of ['4', '1441', '7.5']) {
+      await field.fill(value);
+      await page.getByRole('button', { name: 'Save interval for customers' }).click();
+      await poll(() => page.locator('#interval-error-customers').textContent()).toBe(
+        'Enter a whole number of minutes from 5 to 1440.',
+      );
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+    }
+    expect(posts()).toBe(0);
+    expect((await api('GET', '/intervals')).body.intervals.customers).toBe(15);
+    await field.press('Escape'); // back to the saved value
+    expect(await field.inputValue()).toBe('15');
+  });
+
+  it("shows the server's refusal verbatim: an agent that is not whitelisted", async () => {
+    // The page cannot know the whitelist, so only the server can refuse this one.
+    const direct = await api('POST', '/trigger/orders', { userId: 'ghost' });
+    expect(direct.status).toBe(404);
+    await page.getByLabel('Sync type', { exact: true }).selectOption('orders');
+    await page.getByLabel('Agent id').fill('ghost');
+    await page.getByRole('button', { name: 'Run for this agent' }).click();
+    await poll(() => page.locator('#run-agent-error').textContent()).toBe(direct.body.error);
+    expect(direct.body.error).toBe('Agent ghost is not a whitelisted agent.');
+    expect(await queue.getJobs([...PENDING])).toEqual([]);
+  });
+
+  it('pauses and resumes a type through the API', async () => {
+    await page.getByRole('button', { name: 'Pause customers' }).click();
+    await poll(notice).toBe('Auto-sync of customers paused');
+    expect((await api('GET', '/intervals')).body.enabled.customers).toBe(false);
+    await poll(() => row('customers').locator('.badge').allTextContents()).toEqual([
+      'Paused',
+      'paused',
+    ]);
+
+    await page.getByRole('button', { name: 'Resume customers' }).click();
+    await poll(notice).toBe('Auto-sync of customers resumed');
+    expect((await api('GET', '/intervals')).body.enabled.customers).toBe(true);
+    await poll(() => row('customers').locator('.badge').first().textContent()).toBe('Enabled');
+  });
+
+  it('stops and starts auto-sync', async () => {
+    await page.getByRole('button', { name: 'Stop auto-sync' }).click();
+    await poll(() => page.locator('#auto-state').textContent()).toBe('Stopped');
+    expect((await api('GET', '/auto-sync/status')).body.running).toBe(false);
+    await page.getByRole('button', { name: 'Start auto-sync' }).click();
+    await poll(() => page.locator('#auto-state').textContent()).toBe('Running');
+    expect((await api('GET', '/auto-sync/status')).body.running).toBe(true);
+  });
+
+  it('runs a type now: one job per whitelisted agent lands in Redis', async () => {
+    await page.getByRole('button', { name: 'Run orders now' }).click();
+    await poll(notice).toBe('orders: 3 jobs enqueued.');
+    const jobs = await queue.getJobs([...PENDING]);
+    expect(jobs.map((job) => `${job.name} ${job.data.userId}`).sort()).toEqual([
+      'sync-orders a-1',
+      'sync-orders a-2',
+      'sync-orders a-3',
+    ]);
+  });
+
+  it('refreshes by itself as workers report, and shows each outcome', async () => {
+    // A worker elsewhere: deterministic durations, and one agent's invoices fail.
+    worker = new Worker(
+      'operations',
+      async (job: Job) => {
+        await sleep(80 + 40 * AGENTS.findIndex((a) => a.id === job.data.userId));
+        // Unrecoverable: failed at once, where a retried attempt would wait out its backoff.
+        if (job.name === 'sync-invoices' && job.data.userId === 'a-2') {
+          throw new UnrecoverableError(ERP_DOWN);
+        }
+      },
+      { connection: { url: TEST_REDIS_URL }, prefix, concurrency: 4 },
+    );
+    await poll(() => row('orders').locator('.history .run').count()).toBe(3);
+    await clock.advanceAndSettle(0); // every type is due: its first scheduled tick
+    // A tick spreads agent jobs over up to a minute (BullMQ delays); promote them, as time would.
+    // 3 jobs from "Run now", then 4 agent types x 3 agents + 2 shared jobs from the tick.
+    await eventually(async () => {
+      const counts = await queue.getJobCounts(...PENDING, 'active', 'completed', 'failed');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0) === 3 + 4 * 3 + 2;
+    });
+    await Promise.all((await queue.getJobs(['delayed'])).map((job) => job.promote()));
+    // No click: the page's own 5 s refresh brings the new outcomes in.
+    await poll(() => row('invoices').locator('.run-error').allTextContents(), 15_000).toEqual([
+      ERP_DOWN,
+    ]);
+    await poll(() => row('invoices').locator('.badge').allTextContents()).toEqual([
+      'Enabled',
+      'degraded',
+    ]);
+    await poll(() => row('prices').locator('.history .run.ok').count()).toBe(1);
+    await poll(() => row('orders').locator('.history .run').count()).toBe(5);
+    expect(await row('products').locator('td[data-label="Last run"] time').count()).toBe(1);
+  }, 60_000);
+
+  it('looks tidy on a laptop (screenshot)', async () => {
+    const file = `${OUTPUT_DIR}admin-laptop.png`;
+    await inPage(page, 'document.activeElement?.blur()');
+    await page.screenshot({ path: file, fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(file, DOCS_SCREENSHOT);
+  });
+
+  it('turns the table into cards on a phone (screenshot)', async () => {
+    const { ctx, p } = await openPage({ width: 390, height: 844 });
+    try {
+      await p.goto(`${base}/admin`);
+      await signIn(p);
+      await poll(() => p.locator('#type-rows tr .history .run').count()).toBeGreaterThan(10);
+      expect(await inPage(p, 'document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      expect(
+        await inPage(p, "getComputedStyle(document.querySelector('#type-rows tr')).display"),
+      ).toBe('block');
+      await p.screenshot({ path: `${OUTPUT_DIR}admin-phone.png`, fullPage: true });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('signs out, forgetting the token', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await inPage(page, 'sessionStorage.length')).toBe(0);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+  });
+
+  it('used nothing but the service: no other origin, no console error', async () => {
+    const origin = new URL(base).origin;
+    expect(
+      requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:')),
+    ).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+});
