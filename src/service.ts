@@ -194,7 +194,13 @@ export class Service {
       this.scheduler.drain().then(() => true),
       new Promise<false>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS, false).unref()),
     ]);
-    if (!drained) logger.warn('shutdown: a tick was still in flight; closing without it');
+    if (!drained) {
+      logger.warn('shutdown: a tick was still in flight; closing without it');
+      // Cut the producer first: the tick would keep building and sending addBulk chunks,
+      // eating the CPU the rest of the shutdown needs. Each job is its own atomic script in
+      // Redis, so nothing is left half-written; the next tick deduplicates what was stored.
+      this.get<Redis>(T.REDIS_CONNECTION).disconnect();
+    }
     const results = await Promise.allSettled([
       this.leadership.stop(),
       this.get<BullMqHistoryRecorder>(T.HISTORY_RECORDER).close(),

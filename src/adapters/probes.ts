@@ -25,9 +25,26 @@ export const postgresProbe = (pool: Pool): DependencyProbe => ({
   },
 });
 
-export const redisProbe = (connection: Redis): DependencyProbe => ({
-  name: 'redis',
-  check: async (timeoutMs = 1000) => {
-    await withTimeout(connection.ping(), timeoutMs, 'redis');
-  },
-});
+/**
+ * While the producer connection is down, a command fails with ioredis' "Reached the max retries
+ * per request limit (which is 0)": true but useless to an operator. Say why the connection is
+ * down instead (e.g. "connect ECONNREFUSED 127.0.0.1:6379").
+ */
+export const redisProbe = (connection: Redis): DependencyProbe => {
+  let lastError: Error | undefined;
+  connection.on('error', (error: Error) => (lastError = error));
+  connection.on('ready', () => (lastError = undefined));
+  return {
+    name: 'redis',
+    check: async (timeoutMs = 1000) => {
+      try {
+        await withTimeout(connection.ping(), timeoutMs, 'redis');
+      } catch (error) {
+        if (connection.status === 'ready' || !lastError) throw error;
+        throw new Error(`redis connection ${connection.status}: ${lastError.message}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+};

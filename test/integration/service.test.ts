@@ -82,7 +82,8 @@ describe('Service on real PostgreSQL and Redis', () => {
       { id: 'a-3', username: 'carla' },
       { id: 'x-9', username: 'zed', whitelisted: false },
     ]);
-    await eventually(() => service.scheduler.isLeader());
+    // Leading is not enough: setLeader(true) first reloads the last runs, then schedules.
+    await eventually(() => service.scheduler.scheduleOf('orders').nextRunAt !== null);
     await clock.advanceAndSettle(0); // every type never ran: all fire now, together
     const jobs = await eventually(async () => {
       const found = await pendingJobs();

@@ -2,6 +2,7 @@ import { Job, QueueEvents, type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
 import { toActiveJob } from './bullmq-job.js';
+import { DISCONNECT_TIMEOUT_MS } from './create-queue.js';
 
 export interface HistoryRecorderOptions {
   readonly redisUrl: string;
@@ -31,6 +32,8 @@ export class BullMqHistoryRecorder {
     this.connection = new Redis(options.redisUrl, {
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      // close() must not keep the process alive for ioredis' default 2 s.
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     });
     this.connection.on('error', options.onError);
     this.events = new QueueEvents(options.queueName, {

@@ -14,6 +14,9 @@ export interface BullMqQueueHandle {
   readonly connection: Redis;
 }
 
+/** How long a closing connection may wait for Redis to close its side before it is cut. */
+export const DISCONNECT_TIMEOUT_MS = 250;
+
 /**
  * A producer connection that fails fast but heals by itself (ioredis 6 defaults would retry each
  * command over 20 reconnects, and BullMQ waits for 'ready' forever):
@@ -23,6 +26,9 @@ export interface BullMqQueueHandle {
  * - `commandTimeout`: hard 5 s cap per command, also for a half-open socket that never answers.
  * - `connectTimeout`: a blackholed host counts as a failed attempt after 3 s, not 10 s.
  * - `retryStrategy` always returns a delay (capped at 2 s), so the client never gives up.
+ * - `disconnectTimeout`: `disconnect()` half-closes the socket and keeps a ref'd timer (ioredis
+ *   default 2 s) until the server closes its side; under load that alone outlived the shutdown
+ *   deadline (exit code 1 after SIGTERM mid-tick, test/fault/sigterm-mid-tick.test.ts).
  * The offline queue stays on, so commands sent while the first connect is in flight succeed.
  * BullMQ asks `maxRetriesPerRequest: null` only of a Worker's blocking connection, not a Queue's;
  * so never hand this connection to a Worker. A rejected enqueue may still have reached Redis
@@ -33,6 +39,7 @@ export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
   commandTimeout: 5_000,
   connectTimeout: 3_000,
   retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
 };
 
 /** Builds the queue synchronously; await readiness separately (e.g. `connection.ping()`). */

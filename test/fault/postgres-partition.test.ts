@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
+import { msUntil, report } from '../support/fault-harness.js';
+import { FaultFixture } from '../support/fault-fixture.js';
+
+/** The pool's client-side query timeout: statement timeout 10 s + 1 s (adapters/postgres/pool.ts). */
+const QUERY_TIMEOUT_MS = 11_000;
+
+describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () => {
+  let fixture: FaultFixture;
+  afterEach(() => fixture?.cleanup());
+
+  it('answers /readyz 503 within about 1 s and POST /intervals 503 within the query timeout; a write that lands once the partition heals is followed, not diverged from', async () => {
+    const clock = new ManualClock(Date.now());
+    fixture = await FaultFixture.create({ proxyPostgres: true, agents: 3, clock });
+    const { service, http, pgProxy, db } = fixture;
+    await fixture.startLeading();
+    await clock.advanceAndSettle(0);
+    await fixture.ticksSettled();
+
+    pgProxy!.blackhole();
+    const leaderLost = msUntil(() => !service.leadership.isLeader(), 10_000, 5);
+    const [readyz, post, trigger] = await Promise.all([
+      http.request('GET', '/readyz'),
+      http.request('POST', '/api/sync/intervals/orders', { intervalMinutes: 30 }),
+      http.request('POST', '/api/sync/trigger/orders'),
+    ]);
+    expect(readyz.status).toBe(503);
+    expect(readyz.body).toMatchObject({ checks: { postgres: 'unreachable', redis: 'ok' } });
+    expect(readyz.ms).toBeLessThan(1_500);
+    expect(post, JSON.stringify(post.body)).toMatchObject({ status: 503 });
+    expect(post.ms).toBeLessThan(QUERY_TIMEOUT_MS + 1_500);
+    expect(trigger, JSON.stringify(trigger.body)).toMatchObject({ status: 202 });
+    expect(service.scheduler.getDetailedIntervals().orders).toBe(10);
+    const leaderLostMs = await leaderLost;
+
+    // The held INSERT reaches the server when the network heals, after the client gave up.
+    pgProxy!.restore();
+    const healedAt = performance.now();
+    const stored = async () =>
+      (
+        await db.pool.query<{ interval_minutes: number }>(
+          "select interval_minutes from system.sync_settings where sync_type = 'orders'",
+        )
+      ).rows[0]?.interval_minutes;
+    await msUntil(async () => {
+      const inDb = await stored();
+      return inDb === service.scheduler.getDetailedIntervals().orders;
+    }, 10_000);
+    const agreeAfterMs = Math.round(performance.now() - healedAt);
+    const inDatabase = await stored();
+    await msUntil(() => fixture.leads(), 10_000, 10);
+    const leaderAgainMs = Math.round(performance.now() - healedAt);
+
+    expect(fixture.unhandled.seen).toEqual([]);
+    await report('postgres-partition', {
+      readyz: { status: readyz.status, ms: Math.round(readyz.ms) },
+      postIntervals: { status: post.status, ms: Math.round(post.ms) },
+      triggerWithLastKnownList: { status: trigger.status, ms: Math.round(trigger.ms) },
+      leadershipLostAfterMs: leaderLostMs,
+      ordersIntervalAfterHealing: {
+        database: inDatabase,
+        scheduler: service.scheduler.getDetailedIntervals().orders,
+        agreeAfterMs,
+      },
+      leaderAgainAfterHealingMs: leaderAgainMs,
+    });
+  }, 60_000);
+});
