@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  closeQueue,
+  createBullMqQueue,
+  type BullMqQueueHandle,
+} from '../src/adapters/queue/create-queue.js';
+import { DEFAULT_INTERVALS } from '../src/domain/interval.js';
+import type { SyncJob } from '../src/domain/ports/job-queue.js';
+import { spreadDelayMs } from '../src/domain/spread.js';
+import { buildSyncJobs } from '../src/domain/sync-jobs.js';
+import { isSharedType, SYNC_TYPES, type SyncType } from '../src/domain/sync-types.js';
+import { deleteKeys, TEST_REDIS_URL } from '../test/support/redis.js';
+
+/** One target of a benchmark and whether this run met it. */
+export interface Check {
+  readonly label: string;
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+/** What a benchmark hands back: markdown to print, and its checks for the summary. */
+export interface BenchReport {
+  readonly title: string;
+  readonly body: string;
+  readonly checks: readonly Check[];
+}
+
+export interface Benchmark {
+  readonly name: string;
+  run(): Promise<BenchReport>;
+}
+
+export const print = (text = ''): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+/** Progress goes to stderr, so stdout stays the report. */
+export const progress = (text: string): void => {
+  process.stderr.write(`  … ${text}\n`);
+};
+
+/** Milliseconds `fn` took. */
+export async function time(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile (p in 0..100); NaN for no values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+/** Per-round ratio subject/baseline: both were measured side by side in the same round. */
+export function ratios(subject: readonly number[], baseline: readonly number[]): number[] {
+  return subject.map((value, i) => value / (baseline[i] ?? Number.NaN));
+}
+
+export interface Step {
+  readonly name: string;
+  /** Returns the figure of this step for this round (e.g. milliseconds). */
+  run(round: number): Promise<number>;
+}
+
+/**
+ * Runs every step once per round, reversing the order every other round (A B, B A, ...), so
+ * neither side always runs first on a warm or cold machine. Returns each step's figures.
+ */
+export async function interleave(
+  rounds: number,
+  steps: readonly Step[],
+  between?: () => Promise<void>,
+): Promise<Map<string, number[]>> {
+  const results = new Map<string, number[]>(steps.map((step) => [step.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const ordered = round % 2 === 0 ? steps : [...steps].reverse();
+    for (const step of ordered) {
+      await between?.();
+      results.get(step.name)?.push(await step.run(round));
+    }
+  }
+  return results;
+}
+
+export const fmt = (value: number, digits = 2): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+
+export const fmtInt = (value: number): string =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
+
+/** `median (min–max)` of a series, for the absolute columns. */
+export const spread = (values: readonly number[], digits = 0): string =>
+  values.length === 0
+    ? 'n/a'
+    : `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
+
+export function checksTable(checks: readonly Check[]): string {
+  return table(
+    ['target', 'wanted', 'measured', 'result'],
+    checks.map((c) => [c.label, c.target, c.measured, verdict(c.pass)]),
+  );
+}
+
+/** A BullMQ queue under a key prefix of its own; `clear()` empties it, `close()` also closes. */
+export interface BenchQueue extends BullMqQueueHandle {
+  readonly prefix: string;
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createBenchQueue(label: string): Promise<BenchQueue> {
+  const prefix = `bench-${label}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = createBullMqQueue({ redisUrl: TEST_REDIS_URL, queueName: 'operations', prefix });
+  await handle.connection.ping();
+  const clear = (): Promise<void> => deleteKeys(handle.connection, prefix);
+  const close = async (): Promise<void> => {
+    try {
+      await clear();
+    } finally {
+      await closeQueue(handle);
+    }
+  };
+  return { ...handle, prefix, clear, close };
+}
+
+export const agentIds = (count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `agent-${String(i).padStart(5, '0')}`);
+
+/**
+ * The batches one tick of `types` enqueues, one per type, built the way the Scheduler builds
+ * them: buildSyncJobs, then each agent job delayed by its stable spread offset (default intervals).
+ */
+export function tickBatches(
+  ids: readonly string[],
+  timestamp: number,
+  types: readonly SyncType[] = SYNC_TYPES,
+): SyncJob[][] {
+  return types.map((type) =>
+    buildSyncJobs(type, ids, timestamp).map((job) =>
+      isSharedType(type)
+        ? job
+        : { ...job, delayMs: spreadDelayMs(type, job.userId, DEFAULT_INTERVALS[type]) },
+    ),
+  );
+}
