@@ -1,6 +1,6 @@
 import { errors } from 'jose';
 import type { Middleware } from 'koa';
-import { ADMIN_ROLE, secretKey, verifyToken } from './auth.js';
+import { ADMIN_ROLE, secretKey, verifyToken, type SecretKey } from './auth.js';
 import { HttpProblem } from './http-problem.js';
 
 /** Case-insensitive on purpose: auth must cover every spelling any router might match. */
@@ -24,9 +24,9 @@ function bearerToken(header: string): string {
   return token;
 }
 
-async function claimsOf(token: string, key: Uint8Array): Promise<Record<string, unknown>> {
+async function claimsOf(token: string, key: Promise<SecretKey>): Promise<Record<string, unknown>> {
   try {
-    return await verifyToken(token, key);
+    return await verifyToken(token, await key);
   } catch (error) {
     const message =
       error instanceof errors.JWTExpired ? 'The token has expired.' : 'The token is invalid.';

@@ -17,7 +17,7 @@ describe('npm run token', () => {
   it('prints only a 12-hour admin token signed with JWT_SECRET', async () => {
     const { stdout } = await token();
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const claims = await verifyToken(stdout.trim(), secretKey(SECRET));
+    const claims = await verifyToken(stdout.trim(), await secretKey(SECRET));
     expect(claims).toMatchObject({ role: 'admin', sub: 'admin-cli' });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(12 * 3600);
   });
