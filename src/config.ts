@@ -20,9 +20,18 @@ const schema = z
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     LEADER_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
+    LEADER_LEASE_MS: z.coerce.number().int().min(300).max(120_000).default(10_000),
     SETTINGS_RESYNC_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
+    if (env.LEADER_LEASE_MS < 3 * env.LEADER_POLL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LEADER_LEASE_MS'],
+        message:
+          'must be at least 3 × LEADER_POLL_MS, so that a leader can miss a renewal and still step down before its lease expires',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
@@ -41,8 +50,10 @@ export interface Config {
   readonly jwtSecret: string;
   readonly agentCacheTtlMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
-  /** How often a follower tries for leadership and a leader proves its session alive. */
+  /** How often a follower tries for leadership and the leader renews its lease. */
   readonly leaderPollMs: number;
+  /** How long the leadership key in Redis lives after each renewal; at least 3 × leaderPollMs. */
+  readonly leaderLeaseMs: number;
   /** Safety-net reload of the desired state, for lost notifications. */
   readonly settingsResyncMs: number;
 }
@@ -70,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentCacheTtlMs: e.AGENT_CACHE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     leaderPollMs: e.LEADER_POLL_MS,
+    leaderLeaseMs: e.LEADER_LEASE_MS,
     settingsResyncMs: e.SETTINGS_RESYNC_MS,
   };
 }

@@ -8,9 +8,7 @@ import type { Logger } from './adapters/observability/logger.js';
 import { LoggingTickObserver } from './adapters/observability/logging-tick-observer.js';
 import type { Metrics } from './adapters/observability/metrics.js';
 import { createPool } from './adapters/postgres/pool.js';
-import type { PostgresLog } from './adapters/postgres/postgres-log.js';
 import { PostgresAgentRegistry } from './adapters/postgres/postgres-agent-registry.js';
-import { PostgresLeaderElection } from './adapters/postgres/postgres-leader-election.js';
 import { PostgresRunLog } from './adapters/postgres/postgres-run-log.js';
 import { PostgresSettingsFeed } from './adapters/postgres/postgres-settings-feed.js';
 import { PostgresSettingsStore } from './adapters/postgres/postgres-settings-store.js';
@@ -19,6 +17,10 @@ import { PG_POOL } from './adapters/postgres/tokens.js';
 import { BullMqHistoryRecorder } from './adapters/queue/bullmq-history-recorder.js';
 import { BullMqJobQueue } from './adapters/queue/bullmq-job-queue.js';
 import { createBullMqQueue } from './adapters/queue/create-queue.js';
+import {
+  RedisLeaderElection,
+  type LeaderElectionLog,
+} from './adapters/queue/redis-leader-election.js';
 import { BULLMQ_QUEUE } from './adapters/queue/tokens.js';
 import { FollowDesiredState } from './application/follow-desired-state.js';
 import { GetAutoSyncStatus } from './application/get-auto-sync-status.js';
@@ -50,9 +52,9 @@ export interface Infrastructure {
   readonly clock?: Clock;
 }
 
-/** Long-lived PostgreSQL sessions report through pino, with their component's name. */
-const pgLog =
-  (logger: Logger, component: string): PostgresLog =>
+/** Long-lived connections (settings feed, leader election) log through pino, with their name. */
+const componentLog =
+  (logger: Logger, component: string): LeaderElectionLog =>
   (message, level, error) =>
     logger[level]({ component, ...(error ? { err: error } : {}) }, message);
 
@@ -80,16 +82,7 @@ const postgresModule = (config: Config, logger: Logger) =>
     bind(RUN_LOG).to(PostgresRunLog);
     bind(SYNC_HISTORY).to(PostgresSyncHistory);
     bind(SETTINGS_FEED).toConstantValue(
-      new PostgresSettingsFeed(config.databaseUrl, pgLog(logger, 'settings-feed')),
-    );
-    bind(LEADER_ELECTION).toConstantValue(
-      new PostgresLeaderElection({
-        databaseUrl: config.databaseUrl,
-        pollMs: config.leaderPollMs,
-        // Not tied to a short test poll: a busy machine must not make a healthy leader resign.
-        heartbeatTimeoutMs: 1500,
-        log: pgLog(logger, 'leader-election'),
-      }),
+      new PostgresSettingsFeed(config.databaseUrl, componentLog(logger, 'settings-feed')),
     );
   });
 
@@ -118,6 +111,17 @@ const queueModule = (config: Config, logger: Logger) =>
       onError: (error) => logger.warn({ err: error }, `redis: ${error.message}`),
     });
     bind(BULLMQ_QUEUE).toConstantValue(queue);
+    // Leadership lives next to the queue it guards, on a connection of its own: whoever cannot
+    // reach Redis cannot enqueue anyway, and a PostgreSQL outage does not stop scheduling.
+    bind(LEADER_ELECTION).toConstantValue(
+      new RedisLeaderElection({
+        redisUrl: config.redisUrl,
+        key: `${config.queuePrefix}:${config.queueName}:sync-scheduler:leader`,
+        pollMs: config.leaderPollMs,
+        leaseMs: config.leaderLeaseMs,
+        log: componentLog(logger, 'leader-election'),
+      }),
+    );
     bind(T.REDIS_CONNECTION).toConstantValue(connection);
     bind(BullMqJobQueue).toSelf();
     bind(JOB_QUEUE).toService(BullMqJobQueue);

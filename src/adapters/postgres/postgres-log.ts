@@ -1,7 +1,7 @@
 export type PostgresLogLevel = 'info' | 'warn' | 'error';
 
 /**
- * How the long-lived PostgreSQL sessions (feed, leader election) report what happens to
+ * How the long-lived sessions (settings feed, leader election) report what happens to
  * them. A plain `(message) => void` fits too; the composition root forwards to pino.
  */
 export type PostgresLog = (message: string, level: PostgresLogLevel, error?: unknown) => void;
