@@ -59,6 +59,7 @@ export class Scheduler {
   private leader = true;
   /** Bumped by start/stop so that a slow start() cannot undo a later stop(). */
   private generation = 0;
+  private latestStart: { generation: number; started: Promise<void> } | undefined;
   /** Bumped by leadership changes, for the same reason. */
   private term = 0;
   private readonly states = new Map<SyncType, TypeState>(SYNC_TYPES.map((t) => [t, {}]));
@@ -71,12 +72,25 @@ export class Scheduler {
    * type's first tick is due one interval after its last recorded run: at once when overdue
    * or never run, so restarts neither starve a type nor fire everything together.
    */
-  async start(intervals?: Intervals): Promise<void> {
+  start(intervals?: Intervals): Promise<void> {
     const generation = ++this.generation;
+    const started = this.startAs(generation, intervals);
+    this.latestStart = { generation, started };
+    return started;
+  }
+
+  private async startAs(generation: number, intervals?: Intervals): Promise<void> {
     const settings = intervals ? undefined : await this.loadSettings();
     const next = intervals ? validateIntervals(intervals) : intervalsOf(settings as SyncSettings);
     const lastRuns = this.leader ? await this.loadLastRuns() : {};
-    if (generation !== this.generation) return;
+    if (generation !== this.generation) {
+      // Superseded. By a stop(): staying stopped is right. By a newer start() (an operator's
+      // start racing the NOTIFY it caused): resolve with that start, so no caller sees
+      // "not running" after asking to start.
+      const latest = this.latestStart;
+      if (latest && latest.generation > generation) await latest.started;
+      return;
+    }
     this.clearTimers();
     this.intervals = next;
     if (settings) this.enabled = enabledOf(settings);

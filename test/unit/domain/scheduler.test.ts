@@ -112,6 +112,29 @@ describe('Scheduler', () => {
       expect(scheduler.isRunning()).toBe(false);
     });
 
+    it('lets an overlapping start resolve only once the newer start has run', async () => {
+      const { scheduler, settings } = aScheduler();
+      const load = settings.loadSettings.bind(settings);
+      let release: () => void = () => {};
+      const slowRead = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      // The second start's read (the operator's) is slower than the first's (the NOTIFY's).
+      settings.loadSettings = async () => {
+        if (++calls === 2) await slowRead;
+        return load();
+      };
+      const first = scheduler.start();
+      const second = scheduler.start();
+      let firstDone = false;
+      void first.then(() => (firstDone = true));
+      await settle();
+      expect(firstDone).toBe(false);
+      release();
+      await first;
+      expect(scheduler.isRunning()).toBe(true);
+      await second;
+    });
+
     it('wins over a start still loading its intervals', async () => {
       const { scheduler, clock } = aScheduler();
       const starting = scheduler.start();
