@@ -49,12 +49,13 @@ describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () =>
           "select interval_minutes from system.sync_settings where sync_type = 'orders'",
         )
       ).rows[0]?.interval_minutes;
-    await msUntil(async () => {
-      const inDb = await stored();
-      return inDb === service.scheduler.getDetailedIntervals().orders;
-    }, 10_000);
+    // First the held write lands (the 503 did not stop it), then the scheduler follows it by
+    // NOTIFY: checking agreement before the write lands would compare 10 with 10 and pass.
+    const writeLandedAfterMs = await msUntil(async () => (await stored()) === 30, 10_000);
+    await msUntil(() => service.scheduler.getDetailedIntervals().orders === 30, 5_000);
     const agreeAfterMs = Math.round(performance.now() - healedAt);
     const inDatabase = await stored();
+    expect(service.scheduler.getDetailedIntervals().orders).toBe(inDatabase);
     clearInterval(sampler);
     expect(notLeaderSamples).toBe(0);
     expect(fixture.events('leadership', partitionFrom)).toEqual([]);
@@ -69,6 +70,7 @@ describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () =>
       ordersIntervalAfterHealing: {
         database: inDatabase,
         scheduler: service.scheduler.getDetailedIntervals().orders,
+        writeLandedAfterMs,
         agreeAfterMs,
       },
     });
