@@ -1,12 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
 import { InMemoryAgentRegistry } from '../../src/adapters/memory/in-memory-agent-registry.js';
 import { PostgresAgentRegistry } from '../../src/adapters/postgres/postgres-agent-registry.js';
-import {
-  createTestDatabase,
-  deleteAgents,
-  insertAgents,
-  type TestDatabase,
-} from '../support/postgres.js';
+import { deleteAgents, insertAgents } from '../support/postgres.js';
+import { useTestDatabase } from '../support/use-test-database.js';
 import { describeAgentRegistryContract } from './agent-registry.contract.js';
 
 // The in-memory registry holds ids only, so the factory does the filtering and ordering.
@@ -18,18 +13,10 @@ describeAgentRegistryContract('InMemoryAgentRegistry', async (agents) => {
   return { registry: new InMemoryAgentRegistry(ids), cleanup: async () => {} };
 });
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 describeAgentRegistryContract('PostgresAgentRegistry', async (agents) => {
-  await deleteAgents(db.pool);
-  await insertAgents(db.pool, agents);
-  return { registry: new PostgresAgentRegistry(db.pool), cleanup: async () => {} };
+  await deleteAgents(db().pool);
+  await insertAgents(db().pool, agents);
+  return { registry: new PostgresAgentRegistry(db().pool), cleanup: async () => {} };
 });

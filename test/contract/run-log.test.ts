@@ -1,7 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
 import { InMemoryRunLog } from '../../src/adapters/memory/in-memory-run-log.js';
 import { PostgresRunLog } from '../../src/adapters/postgres/postgres-run-log.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { useTestDatabase } from '../support/use-test-database.js';
 import { describeRunLogContract } from './run-log.contract.js';
 
 describeRunLogContract('InMemoryRunLog', async () => ({
@@ -9,17 +8,9 @@ describeRunLogContract('InMemoryRunLog', async () => ({
   cleanup: async () => {},
 }));
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 describeRunLogContract('PostgresRunLog', async () => {
-  await db.pool.query('delete from system.sync_last_runs');
-  return { runLog: new PostgresRunLog(db.pool), cleanup: async () => {} };
+  await db().pool.query('delete from system.sync_last_runs');
+  return { runLog: new PostgresRunLog(db().pool), cleanup: async () => {} };
 });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
 import { InMemorySyncHistory } from '../../src/adapters/memory/in-memory-sync-history.js';
 import { PostgresSyncHistory } from '../../src/adapters/postgres/postgres-sync-history.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { useTestDatabase } from '../support/use-test-database.js';
 import { describeSyncHistoryContract } from './sync-history.contract.js';
 
 describeSyncHistoryContract('InMemorySyncHistory', async (retention) => ({
@@ -9,17 +8,9 @@ describeSyncHistoryContract('InMemorySyncHistory', async (retention) => ({
   cleanup: async () => {},
 }));
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 describeSyncHistoryContract('PostgresSyncHistory', async (retention) => {
-  await db.pool.query('truncate system.sync_events');
-  return { history: new PostgresSyncHistory(db.pool, retention), cleanup: async () => {} };
+  await db().pool.query('truncate system.sync_events');
+  return { history: new PostgresSyncHistory(db().pool, retention), cleanup: async () => {} };
 });
