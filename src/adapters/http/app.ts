@@ -58,7 +58,13 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   // Order matters: observe the final reply, map every error, authenticate before anything
   // about the request is judged, then route.
-  app.use(observeRequests(deps.metricsRegistry, (entry) => logger.info(entry, 'request')));
+  // Successful requests at debug: the dashboard polls every few seconds and would otherwise
+  // bury the tick lines (and cost a formatted line per request); refusals stay visible.
+  app.use(
+    observeRequests(deps.metricsRegistry, (entry) =>
+      entry.status < 400 ? logger.debug(entry, 'request') : logger.info(entry, 'request'),
+    ),
+  );
   app.use(mapErrors(logger));
   app.use(requireAdmin(deps.jwtSecret));
   app.use(routingErrors);

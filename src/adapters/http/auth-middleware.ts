@@ -2,6 +2,7 @@ import { errors } from 'jose';
 import type { Middleware } from 'koa';
 import { ADMIN_ROLE, secretKey, verifyToken, type SecretKey } from './auth.js';
 import { HttpProblem } from './http-problem.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** Case-insensitive on purpose: auth must cover every spelling any router might match. */
 const PROTECTED_PATH = /^\/api\/sync(?:\/|$)/i;
@@ -40,9 +41,15 @@ async function claimsOf(token: string, key: Promise<SecretKey>): Promise<Record<
  */
 export function requireAdmin(jwtSecret: string): Middleware {
   const key = secretKey(jwtSecret);
+  const verified = new VerifiedTokens();
   return async (ctx, next) => {
     if (!PROTECTED_PATH.test(ctx.path)) return next();
-    const claims = await claimsOf(bearerToken(ctx.get('Authorization')), key);
+    const token = bearerToken(ctx.get('Authorization'));
+    let claims = verified.get(token);
+    if (!claims) {
+      claims = await claimsOf(token, key);
+      verified.set(token, claims);
+    }
     if (claims.role !== ADMIN_ROLE)
       throw new HttpProblem(403, 'This route requires the admin role.');
     await next();

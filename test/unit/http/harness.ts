@@ -79,7 +79,7 @@ export async function startApp(options: StartOptions = {}) {
     ),
   };
   const logs: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const registry = new Registry();
   const app = createHttpApp({
     useCases,

@@ -140,15 +140,23 @@ describe('HTTP error replies', () => {
     for (const res of replies) expect(errorBody.strict().parse(res.body)).toBeTruthy();
   });
 
-  it('logs one access line per request, without the Authorization header', async () => {
+  it('logs one access line per request (successes at debug, refusals at info), without the Authorization header', async () => {
     await app.call('POST', '/api/sync/intervals/orders', { json: { intervalMinutes: 15 } });
+    await app.call('POST', '/api/sync/intervals/orders', { json: { intervalMinutes: 4 } });
     const lines = app.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     expect(lines).toEqual([
+      expect.objectContaining({
+        level: 20,
+        method: 'POST',
+        route: '/api/sync/intervals/:type',
+        status: 200,
+        ms: expect.any(Number),
+      }),
       expect.objectContaining({
         level: 30,
         method: 'POST',
         route: '/api/sync/intervals/:type',
-        status: 200,
+        status: 400,
         ms: expect.any(Number),
       }),
     ]);
