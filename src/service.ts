@@ -135,7 +135,8 @@ export class Service {
   private async listen(): Promise<void> {
     const app = createHttpApp({
       useCases: this.get<SyncUseCases>(T.USE_CASES),
-      readiness: this.probes.map((probe) => ({ name: probe.name, check: () => probe.check(1000) })),
+      // Each probe bounds itself (1 s by default); /readyz also caps any probe it is given.
+      readiness: this.probes,
       details: () => ({ leader: this.leadership.isLeader(), replicaId: this.leadership.replicaId }),
       metricsRegistry: this.metrics.registry,
       jwtSecret: this.config.jwtSecret,

@@ -1,21 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import { withTimeout } from './with-timeout.js';
 
 /** One dependency's liveness check, shared by /readyz and the boot-time wait. */
 export interface DependencyProbe {
   readonly name: 'postgres' | 'redis';
   /** Resolves when the dependency answers within `timeoutMs`, else rejects. */
   check(timeoutMs?: number): Promise<void>;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  // The loser must not become an unhandled rejection later.
-  promise.catch(() => {});
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export const postgresProbe = (pool: Pool): DependencyProbe => ({

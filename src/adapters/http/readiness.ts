@@ -1,3 +1,5 @@
+import { withTimeout } from '../with-timeout.js';
+
 /** One dependency the service needs to do its work (PostgreSQL, Redis); rejects when down. */
 export interface ReadinessProbe {
   readonly name: string;
@@ -15,19 +17,17 @@ export interface Readiness {
 /** A hung dependency must answer "not ready" quickly, not hold the orchestrator's probe. */
 export const PROBE_TIMEOUT_MS = 1000;
 
-async function withTimeout(probe: ReadinessProbe, timeoutMs: number): Promise<ProbeState> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-  });
+async function stateOf(probe: ReadinessProbe, timeoutMs: number): Promise<ProbeState> {
   try {
     // Promise.resolve().then: a probe that throws synchronously is still just "unreachable".
-    await Promise.race([Promise.resolve().then(() => probe.check()), timeout]);
+    await withTimeout(
+      Promise.resolve().then(() => probe.check()),
+      timeoutMs,
+      probe.name,
+    );
     return 'ok';
   } catch {
     return 'unreachable';
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -36,7 +36,7 @@ export async function checkReadiness(
   probes: readonly ReadinessProbe[],
   timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<Readiness> {
-  const states = await Promise.all(probes.map((probe) => withTimeout(probe, timeoutMs)));
+  const states = await Promise.all(probes.map((probe) => stateOf(probe, timeoutMs)));
   const checks: Record<string, ProbeState> = {};
   probes.forEach((probe, i) => (checks[probe.name] = states[i] ?? 'unreachable'));
   const failed = probes.filter((probe) => checks[probe.name] !== 'ok').map((p) => p.name);
