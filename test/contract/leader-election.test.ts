@@ -7,7 +7,7 @@ import {
   type RedisLeaderElectionOptions,
 } from '../../src/adapters/queue/redis-leader-election.js';
 import { deleteKeys, TEST_REDIS_URL } from '../support/redis.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { describeLeaderElectionContract } from './leader-election.contract.js';
 
 const POLL_MS = 200;
@@ -171,14 +171,12 @@ describe('RedisLeaderElection among replicas', () => {
   it('steps down by its deadline when cut off from Redis; the other leads only after that', async () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
     proxies.push(proxy);
-    const behindProxy = new URL(TEST_REDIS_URL);
-    behindProxy.hostname = '127.0.0.1';
-    behindProxy.port = String(proxy.port);
+    const behindProxy = throughProxy(TEST_REDIS_URL, proxy);
     const key = aKey();
     const changes: Change[] = [];
     const record = (name: string) => (isLeader: boolean) =>
       changes.push({ name, isLeader, at: performance.now() });
-    const cutOff = anElection({ key, replicaId: 'cut-off', redisUrl: behindProxy.toString() });
+    const cutOff = anElection({ key, replicaId: 'cut-off', redisUrl: behindProxy });
     cutOff.start(record('cut-off'));
     await vi.waitFor(() => expect(cutOff.isLeader()).toBe(true), { timeout: 5_000 });
     const direct = anElection({ key, replicaId: 'direct' });
@@ -261,10 +259,9 @@ describe('RedisLeaderElection among replicas', () => {
   it('stays leader through a blip shorter than its margin', async () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
     proxies.push(proxy);
-    const url = new URL(TEST_REDIS_URL);
-    url.port = String(proxy.port);
+    const url = throughProxy(TEST_REDIS_URL, proxy);
     const changes: boolean[] = [];
-    const election = anElection({ redisUrl: url.toString() });
+    const election = anElection({ redisUrl: url });
     election.start((isLeader) => changes.push(isLeader));
     await vi.waitFor(() => expect(election.isLeader()).toBe(true));
 
@@ -281,10 +278,9 @@ describe('RedisLeaderElection among replicas', () => {
     for (const fault of ['blackhole', 'down'] as const) {
       const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
       proxies.push(proxy);
-      const url = new URL(TEST_REDIS_URL);
-      url.port = String(proxy.port);
+      const url = throughProxy(TEST_REDIS_URL, proxy);
       const changes: boolean[] = [];
-      const election = anElection({ redisUrl: url.toString() });
+      const election = anElection({ redisUrl: url });
       election.start((isLeader) => changes.push(isLeader));
       await vi.waitFor(() => expect(election.isLeader()).toBe(true));
       if (fault === 'blackhole') proxy.blackhole();
@@ -303,11 +299,10 @@ describe('RedisLeaderElection among replicas', () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
     proxies.push(proxy);
     await proxy.stop();
-    const url = new URL(TEST_REDIS_URL);
-    url.port = String(proxy.port);
+    const url = throughProxy(TEST_REDIS_URL, proxy);
     const warnings: string[] = [];
     const election = anElection({
-      redisUrl: url.toString(),
+      redisUrl: url,
       log: (message, level) => level !== 'info' && warnings.push(message),
     });
     election.start(() => {});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
-import { metricSum, msUntil, report, sleep } from '../support/fault-harness.js';
+import { metricSum, msUntil, report, sampleLeadership, sleep } from '../support/fault-harness.js';
 import { agentIds, FaultFixture } from '../support/fault-fixture.js';
 import { eventually } from '../support/service.js';
 
@@ -35,12 +35,7 @@ describe('fault: PostgreSQL cut mid-run', () => {
     await pgProxy!.stop();
     const cutAt = performance.now();
     // Leadership lives in Redis: losing PostgreSQL must not make this replica step down.
-    let leaderSamples = 0;
-    let notLeaderSamples = 0;
-    const sampler = setInterval(() => {
-      leaderSamples += 1;
-      if (!service.leadership.isLeader()) notLeaderSamples += 1;
-    }, 5);
+    const sampler = sampleLeadership(() => service.leadership.isLeader());
     const readyz503Ms = await msUntil(
       async () => (await http.request('GET', '/readyz')).status === 503,
       5_000,
@@ -90,9 +85,9 @@ describe('fault: PostgreSQL cut mid-run', () => {
     expect(stale).toBeGreaterThanOrEqual(1);
 
     await sleep(Math.max(0, CUT_MS - (performance.now() - cutAt)));
-    clearInterval(sampler);
+    const leadership = sampler.stop();
     const cutLastedMs = Math.round(performance.now() - cutAt);
-    expect(notLeaderSamples).toBe(0);
+    expect(leadership.notLeader).toBe(0);
     expect(fixture.events('leadership', cutFrom)).toEqual([]);
     // Nothing reached the database while it was away.
     const stored = async () => {
@@ -132,7 +127,7 @@ describe('fault: PostgreSQL cut mid-run', () => {
     await report('postgres-cut', {
       cutMs: cutLastedMs,
       readyz503AfterMs: readyz503Ms,
-      leaderThroughoutCut: { samples: leaderSamples, notLeader: notLeaderSamples },
+      leaderThroughoutCut: leadership,
       postIntervals: { status: post.status, ms: Math.round(post.ms), error: post.body.error },
       ticksDuringCut: ticked.map(
         (l) => `${String(l.type)}+${String(l.enqueued)}/${String(l.deduplicated)}`,

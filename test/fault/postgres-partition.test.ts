@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
-import { msUntil, report } from '../support/fault-harness.js';
+import { msUntil, report, sampleLeadership } from '../support/fault-harness.js';
 import { FaultFixture } from '../support/fault-fixture.js';
 
 /** The pool's client-side query timeout: statement timeout 10 s + 1 s (adapters/postgres/pool.ts). */
@@ -21,12 +21,7 @@ describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () =>
     const partitionFrom = fixture.logs.length;
     pgProxy!.blackhole();
     // Leadership lives in Redis: a PostgreSQL partition must not make this replica step down.
-    let leaderSamples = 0;
-    let notLeaderSamples = 0;
-    const sampler = setInterval(() => {
-      leaderSamples += 1;
-      if (!service.leadership.isLeader()) notLeaderSamples += 1;
-    }, 5);
+    const sampler = sampleLeadership(() => service.leadership.isLeader());
     const [readyz, post, trigger] = await Promise.all([
       http.request('GET', '/readyz'),
       http.request('POST', '/api/sync/intervals/orders', { intervalMinutes: 30 }),
@@ -56,8 +51,8 @@ describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () =>
     const agreeAfterMs = Math.round(performance.now() - healedAt);
     const inDatabase = await stored();
     expect(service.scheduler.getDetailedIntervals().orders).toBe(inDatabase);
-    clearInterval(sampler);
-    expect(notLeaderSamples).toBe(0);
+    const leadership = sampler.stop();
+    expect(leadership.notLeader).toBe(0);
     expect(fixture.events('leadership', partitionFrom)).toEqual([]);
     expect(fixture.leads()).toBe(true);
 
@@ -66,7 +61,7 @@ describe('fault: PostgreSQL stops answering (a partition, not a refusal)', () =>
       readyz: { status: readyz.status, ms: Math.round(readyz.ms) },
       postIntervals: { status: post.status, ms: Math.round(post.ms) },
       triggerWithLastKnownList: { status: trigger.status, ms: Math.round(trigger.ms) },
-      leaderThroughoutPartition: { samples: leaderSamples, notLeader: notLeaderSamples },
+      leaderThroughoutPartition: leadership,
       ordersIntervalAfterHealing: {
         database: inDatabase,
         scheduler: service.scheduler.getDetailedIntervals().orders,

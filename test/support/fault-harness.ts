@@ -7,7 +7,9 @@ import { SYNC_TYPES } from '../../src/domain/sync-types.js';
 import type { Service } from '../../src/service.js';
 import { TEST_REDIS_URL } from './redis.js';
 import { TEST_JWT_SECRET } from './service.js';
-import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
+import { startTcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
+
+export { throughProxy } from './tcp-proxy.js';
 
 const ROOT = new URL('../..', import.meta.url);
 const REPORT_FILE = new URL('test-output/fault-report.json', ROOT);
@@ -19,14 +21,6 @@ const targetOf = (url: string) => {
     port: Number(parsed.port || (url.startsWith('redis') ? 6379 : 5432)),
   };
 };
-
-/** The same URL, pointed at a local proxy's port instead of the server. */
-export function throughProxy(url: string, proxy: TcpProxy): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(proxy.port);
-  return parsed.toString();
-}
 
 /** A proxy in front of the database server `databaseUrl` names. */
 export const proxyPostgres = (databaseUrl: string, options?: TcpProxyOptions) =>
@@ -299,4 +293,20 @@ function contractProblem(hash: Record<string, string>): string | null {
   if (dedupId !== `${name}-${payload.userId}`) return `deduplication id ${String(dedupId)}`;
   if (options.attempts !== 3) return `attempts ${String(options.attempts)}`;
   return null;
+}
+
+/** Samples `isLeader()` every 5 ms until stopped: how often, if ever, leadership was missing. */
+export function sampleLeadership(isLeader: () => boolean) {
+  let samples = 0;
+  let notLeader = 0;
+  const timer = setInterval(() => {
+    samples += 1;
+    if (!isLeader()) notLeader += 1;
+  }, 5);
+  return {
+    stop: (): { samples: number; notLeader: number } => {
+      clearInterval(timer);
+      return { samples, notLeader };
+    },
+  };
 }

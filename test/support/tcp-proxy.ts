@@ -138,3 +138,11 @@ export async function startTcpProxy(
     },
   };
 }
+
+/** The same URL, pointed at a local proxy's port instead of the server. */
+export function throughProxy(url: string, proxy: TcpProxy): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(proxy.port);
+  return parsed.toString();
+}
