@@ -53,6 +53,19 @@ export class FaultFixture {
 
   static async create(options: FaultFixtureOptions = {}): Promise<FaultFixture> {
     const db = await createTestDatabase();
+    try {
+      return await FaultFixture.around(db, options);
+    } catch (error) {
+      // No fixture means no cleanup() call: the database must not outlive the failure.
+      await db.drop();
+      throw error;
+    }
+  }
+
+  private static async around(
+    db: TestDatabase,
+    options: FaultFixtureOptions,
+  ): Promise<FaultFixture> {
     if (options.agents) await insertManyAgents(db, options.agents);
     const prefix = aPrefix();
     const pgProxy = options.proxyPostgres
