@@ -29,7 +29,8 @@ export class TriggerSync {
     const type = parseSyncType(command.type);
     const agentIds = await this.agentIdsFor(type, command.userId);
     const jobs = buildSyncJobs(type, agentIds, this.clock.now());
-    const result = jobs.length > 0 ? await this.enqueue(jobs) : { added: 0, deduplicated: 0 };
+    const result =
+      jobs.length > 0 ? await this.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
     return { type, enqueued: result.added, deduplicated: result.deduplicated };
   }
 

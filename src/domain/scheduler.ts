@@ -299,7 +299,8 @@ export class Scheduler {
       const agentIds = isSharedType(type) ? [] : await agents.listActiveAgentIds();
       const jobs = this.spread(buildSyncJobs(type, agentIds, startedAt));
       stage = 'enqueue';
-      const result = jobs.length > 0 ? await queue.enqueue(jobs) : { added: 0, deduplicated: 0 };
+      const result =
+        jobs.length > 0 ? await queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
       const durationMs = clock.now() - startedAt;
       this.observe((o) => o.tickCompleted({ type, agents: jobs.length, ...result, durationMs }));
     } catch (error) {

@@ -42,6 +42,7 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(orders('a-1', 'a-2', 'a-3'))).toEqual({
             added: 3,
             deduplicated: 0,
+            fenced: 0,
           });
         }));
 
@@ -51,6 +52,7 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(orders('a-1', 'a-2', 'a-3'))).toEqual({
             added: 0,
             deduplicated: 3,
+            fenced: 0,
           });
         }));
 
@@ -60,6 +62,7 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(orders('a-2', 'a-3', 'a-1', 'a-4'))).toEqual({
             added: 2,
             deduplicated: 2,
+            fenced: 0,
           });
         }));
 
@@ -68,6 +71,7 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(orders('a-1', 'a-2', 'a-1', 'a-1'))).toEqual({
             added: 2,
             deduplicated: 2,
+            fenced: 0,
           });
           expect((await queue.counts()).prioritized).toBe(2);
         }));
@@ -75,19 +79,23 @@ export function describeJobQueueContract(
       it('keeps the same agent apart across types', () =>
         withQueue(async ({ queue }) => {
           const batch = [aJob('orders', 'a-1'), aJob('customers', 'a-1'), aJob('ddt', 'a-1')];
-          expect(await queue.enqueue(batch)).toEqual({ added: 3, deduplicated: 0 });
+          expect(await queue.enqueue(batch)).toEqual({ added: 3, deduplicated: 0, fenced: 0 });
         }));
 
       it('accepts an empty batch', () =>
         withQueue(async ({ queue }) => {
-          expect(await queue.enqueue([])).toEqual({ added: 0, deduplicated: 0 });
+          expect(await queue.enqueue([])).toEqual({ added: 0, deduplicated: 0, fenced: 0 });
         }));
 
       it('refuses a key whose job is running', () =>
         withQueue(async ({ queue, startJob }) => {
           await queue.enqueue(orders('a-1'));
           await startJob('orders', 'a-1');
-          expect(await queue.enqueue(orders('a-1'))).toEqual({ added: 0, deduplicated: 1 });
+          expect(await queue.enqueue(orders('a-1'))).toEqual({
+            added: 0,
+            deduplicated: 1,
+            fenced: 0,
+          });
         }));
 
       it('refuses a key whose job is delayed', () =>
@@ -96,6 +104,7 @@ export function describeJobQueueContract(
           expect(await queue.enqueue([aJob('invoices', 'a-1')])).toEqual({
             added: 0,
             deduplicated: 1,
+            fenced: 0,
           });
         }));
 
@@ -106,16 +115,17 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(orders('a-1', 'a-2'))).toEqual({
             added: 1,
             deduplicated: 1,
+            fenced: 0,
           });
         }));
 
       it('deduplicates the shared service-account job like any other', () =>
         withQueue(async ({ queue, completeJob }) => {
           const shared = [aJob('products', SERVICE_ACCOUNT)];
-          expect(await queue.enqueue(shared)).toEqual({ added: 1, deduplicated: 0 });
-          expect(await queue.enqueue(shared)).toEqual({ added: 0, deduplicated: 1 });
+          expect(await queue.enqueue(shared)).toEqual({ added: 1, deduplicated: 0, fenced: 0 });
+          expect(await queue.enqueue(shared)).toEqual({ added: 0, deduplicated: 1, fenced: 0 });
           await completeJob('products', SERVICE_ACCOUNT);
-          expect(await queue.enqueue(shared)).toEqual({ added: 1, deduplicated: 0 });
+          expect(await queue.enqueue(shared)).toEqual({ added: 1, deduplicated: 0, fenced: 0 });
         }));
     });
 

@@ -1,4 +1,5 @@
 import type { EnqueueResult, JobQueue, SyncJob } from '../../domain/ports/job-queue.js';
+import type { Lease } from '../../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../../domain/ports/queue-inspector.js';
 import { dedupKey } from '../../domain/sync-jobs.js';
 
@@ -16,9 +17,18 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
   private failure: Error | null = null;
   private nextJobId = 1;
   private completed = 0;
+  /** Batches refused by the fence, for assertions. */
+  readonly fencedBatches: SyncJob[][] = [];
 
-  async enqueue(jobs: readonly SyncJob[]): Promise<EnqueueResult> {
+  /** `leaseHolder`: what the lease key holds (e.g. InMemoryLeaderElection.holder). */
+  constructor(private readonly leaseHolder?: () => string | null) {}
+
+  async enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
     if (this.failure) throw this.failure;
+    if (fence && (!fence.isValid() || (this.leaseHolder && this.leaseHolder() !== fence.token))) {
+      this.fencedBatches.push([...jobs]);
+      return { added: 0, deduplicated: 0, fenced: jobs.length };
+    }
     this.batches.push([...jobs]);
     let added = 0;
     for (const job of jobs) {
@@ -27,7 +37,7 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
       this.pending.set(key, { job, jobId: String(this.nextJobId++), active: false });
       added++;
     }
-    return { added, deduplicated: jobs.length - added };
+    return { added, deduplicated: jobs.length - added, fenced: 0 };
   }
 
   pendingJobs(): SyncJob[] {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { inject, injectable } from 'inversify';
 import type { EnqueueResult, JobQueue, SyncJob } from '../../domain/ports/job-queue.js';
+import type { Lease } from '../../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../../domain/ports/queue-inspector.js';
 import { dedupKey } from '../../domain/sync-jobs.js';
 import { toActiveJob, toBulkJob } from './bullmq-job.js';
@@ -50,7 +51,7 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
    * Chunks go one after another, each in its own turn of the event loop. If one fails the
    * promise rejects and earlier chunks stay queued (harmless: the next tick deduplicates them).
    */
-  async enqueue(jobs: readonly SyncJob[]): Promise<EnqueueResult> {
+  async enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
     const chunks: (readonly SyncJob[])[] = [];
     for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK_SIZE) {
       chunks.push(jobs.slice(start, start + ENQUEUE_CHUNK_SIZE));
@@ -63,6 +64,10 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
       // (tick-lateness bench: p99 of a 100 ms timer 1.08 s without, 0.14 s with; same speed).
       if (i > 0) await new Promise((resolve) => setImmediate(resolve));
       const chunk = chunks[i] as readonly SyncJob[];
+      if (fence && !fence.isValid()) {
+        const fenced = jobs.length - i * ENQUEUE_CHUNK_SIZE;
+        return { added, deduplicated: jobs.length - added - fenced, fenced };
+      }
       const held = await (nextHeld as Promise<boolean[]>);
       const following = chunks[i + 1];
       nextHeld = following ? this.heldKeys(following) : undefined;
@@ -73,7 +78,7 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
       const stored = await this.queue.addBulk(bulk);
       added += stored.filter((job, j) => job.id === bulk[j]?.opts.jobId).length;
     }
-    return { added, deduplicated: jobs.length - added };
+    return { added, deduplicated: jobs.length - added, fenced: 0 };
   }
 
   /** Never an integer (BullMQ's own ids) and never a ':' (BullMQ refuses those). */

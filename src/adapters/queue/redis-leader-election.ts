@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { LeaderElection } from '../../domain/ports/leader-election.js';
+import type { LeaderElection, Lease } from '../../domain/ports/leader-election.js';
 import { errorMessage } from '../error-message.js';
 
 export type LeaderElectionLogLevel = 'info' | 'warn' | 'error';
@@ -131,6 +131,13 @@ export class RedisLeaderElection implements LeaderElection {
   /** The fencing term of the lease this replica holds or held last (undefined: never led). */
   get term(): number | undefined {
     return this.currentTerm;
+  }
+
+  currentLease(): Lease | null {
+    const token = this.value;
+    const term = this.currentTerm;
+    if (!this.isLeader() || token === undefined || term === undefined) return null;
+    return { token, term, isValid: () => this.value === token && this.isLeader() };
   }
 
   start(onChange: (isLeader: boolean) => void): void {
