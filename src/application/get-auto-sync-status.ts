@@ -1,4 +1,4 @@
-import type { Scheduler } from '../domain/scheduler.js';
+import type { SchedulingService } from './scheduling-service.js';
 import type { SyncType } from '../domain/sync-types.js';
 import type { AutoSyncState } from './start-auto-sync.js';
 
@@ -8,7 +8,7 @@ export interface AutoSyncStatus extends AutoSyncState {
 }
 
 export class GetAutoSyncStatus {
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(private readonly scheduler: SchedulingService) {}
 
   async execute(): Promise<AutoSyncStatus> {
     return {

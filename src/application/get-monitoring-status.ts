@@ -6,7 +6,7 @@ import type { LeaderElection } from '../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../domain/ports/queue-inspector.js';
 import type { RunLog } from '../domain/ports/run-log.js';
 import type { SyncEvent, SyncHistory } from '../domain/ports/sync-history.js';
-import type { Scheduler } from '../domain/scheduler.js';
+import type { SchedulingService } from './scheduling-service.js';
 import { SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
 /** One finished sync job, as the API shows it. */
@@ -94,7 +94,7 @@ const toRecord = (event: SyncEvent): RunRecord => ({
  */
 export class GetMonitoringStatus {
   constructor(
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: SchedulingService,
     private readonly inspector: QueueInspector,
     private readonly runLog: RunLog,
     private readonly history: SyncHistory,

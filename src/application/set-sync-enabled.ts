@@ -1,18 +1,23 @@
-import type { Scheduler } from '../domain/scheduler.js';
+import type { SettingsStore } from '../domain/ports/settings-store.js';
 import { parseSyncType, type SyncType } from '../domain/sync-types.js';
+import type { SchedulingService } from './scheduling-service.js';
 
 export interface SetSyncEnabledCommand {
   readonly type: unknown;
   readonly enabled: boolean;
 }
 
-/** Pauses or resumes one type: stored for every replica, then applied. */
+/** Pauses or resumes one type: stored for every replica, then the committed state applied. */
 export class SetSyncEnabled {
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(
+    private readonly scheduler: SchedulingService,
+    private readonly settings: SettingsStore,
+  ) {}
 
   async execute(command: SetSyncEnabledCommand): Promise<{ type: SyncType; enabled: boolean }> {
     const type = parseSyncType(command.type);
-    await this.scheduler.setEnabled(type, command.enabled);
-    return { type, enabled: command.enabled };
+    const stored = await this.settings.saveEnabled(type, command.enabled);
+    this.scheduler.apply(stored);
+    return { type, enabled: stored.types[type].enabled };
   }
 }

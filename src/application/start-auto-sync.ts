@@ -1,37 +1,27 @@
-import { unavailable } from '../domain/errors.js';
+import { intervalsOf } from '../domain/desired-state.js';
 import type { Intervals } from '../domain/interval.js';
 import type { SettingsStore } from '../domain/ports/settings-store.js';
-import type { Scheduler } from '../domain/scheduler.js';
+import type { SchedulingService } from './scheduling-service.js';
 
 export interface AutoSyncState {
   readonly running: boolean;
   readonly intervals: Intervals;
 }
 
-/** Stores "running" for every replica, then starts with the saved settings. Idempotent. */
+/**
+ * Stores "running" for every replica and applies what it stored (at least that version)
+ * before answering. The answer comes from the committed state itself: once it is stored,
+ * nothing can turn the reply into a 503. Idempotent.
+ */
 export class StartAutoSync {
   constructor(
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: SchedulingService,
     private readonly settings: SettingsStore,
   ) {}
 
   async execute(): Promise<AutoSyncState> {
-    await saveRunning(this.settings, true);
-    await this.scheduler.start();
-    return {
-      running: this.scheduler.isRunning(),
-      intervals: this.scheduler.getDetailedIntervals(),
-    };
-  }
-}
-
-export async function saveRunning(settings: SettingsStore, running: boolean): Promise<void> {
-  try {
-    await settings.saveRunning(running);
-  } catch (error) {
-    throw unavailable(
-      'Auto-sync state could not be saved: the settings store is unreachable.',
-      error,
-    );
+    const stored = await this.settings.saveRunning(true);
+    this.scheduler.apply(stored);
+    return { running: stored.running, intervals: intervalsOf(stored) };
   }
 }

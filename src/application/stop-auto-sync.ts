@@ -1,17 +1,15 @@
 import type { SettingsStore } from '../domain/ports/settings-store.js';
-import type { Scheduler } from '../domain/scheduler.js';
-import { saveRunning } from './start-auto-sync.js';
+import type { SchedulingService } from './scheduling-service.js';
 
-/** Stores "stopped" (it survives restarts), then clears every timer. Idempotent. */
+/** Stores "stopped" (it survives restarts), then applies it: every timer cleared. Idempotent. */
 export class StopAutoSync {
   constructor(
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: SchedulingService,
     private readonly settings: SettingsStore,
   ) {}
 
   async execute(): Promise<{ running: false }> {
-    await saveRunning(this.settings, false);
-    this.scheduler.stop();
+    this.scheduler.apply(await this.settings.saveRunning(false));
     return { running: false };
   }
 }

@@ -1,7 +1,7 @@
-import { invalidInput, notFound, unavailable } from '../domain/errors.js';
+import { invalidInput, notFound } from '../domain/errors.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { Clock } from '../domain/ports/clock.js';
-import type { EnqueueResult, JobQueue } from '../domain/ports/job-queue.js';
+import type { JobQueue } from '../domain/ports/job-queue.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, parseSyncType, type SyncType } from '../domain/sync-types.js';
 
@@ -30,7 +30,7 @@ export class TriggerSync {
     const agentIds = await this.agentIdsFor(type, command.userId);
     const jobs = buildSyncJobs(type, agentIds, this.clock.now());
     const result =
-      jobs.length > 0 ? await this.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
+      jobs.length > 0 ? await this.queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
     return { type, enqueued: result.added, deduplicated: result.deduplicated };
   }
 
@@ -42,22 +42,10 @@ export class TriggerSync {
       if (userId !== undefined) throw invalidInput('userId', `is not accepted: ${type} is shared`);
       return [];
     }
-    let agentIds: readonly string[];
-    try {
-      agentIds = await this.agents.listActiveAgentIds();
-    } catch (error) {
-      throw unavailable('The agent list could not be read: the database is unreachable.', error);
-    }
+    // The adapters reject with `unavailable` when unreachable; anything else is a bug (500).
+    const agentIds = await this.agents.listActiveAgentIds();
     if (userId === undefined) return agentIds;
     if (!agentIds.includes(userId)) throw notFound(`Agent ${userId} is not a whitelisted agent.`);
     return [userId];
-  }
-
-  private async enqueue(jobs: Parameters<JobQueue['enqueue']>[0]): Promise<EnqueueResult> {
-    try {
-      return await this.queue.enqueue(jobs);
-    } catch (error) {
-      throw unavailable('The jobs could not be enqueued: the queue is unreachable.', error);
-    }
   }
 }

@@ -1,20 +1,30 @@
-import type { Scheduler } from '../domain/scheduler.js';
+import { validateIntervalMinutes } from '../domain/interval.js';
+import type { SettingsStore } from '../domain/ports/settings-store.js';
 import { parseSyncType, type SyncType } from '../domain/sync-types.js';
+import type { SchedulingService } from './scheduling-service.js';
 
 export interface UpdateIntervalCommand {
   readonly type: unknown;
   readonly intervalMinutes: unknown;
 }
 
-/** Validates, stores, then applies. Throws invalidInput or unavailable; nothing half-applied. */
+/**
+ * Validates, stores, then applies the committed state: only that type's timer is replaced.
+ * Throws invalidInput or unavailable; nothing half-applied.
+ */
 export class UpdateInterval {
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(
+    private readonly scheduler: SchedulingService,
+    private readonly settings: SettingsStore,
+  ) {}
 
   async execute(
     command: UpdateIntervalCommand,
   ): Promise<{ type: SyncType; intervalMinutes: number }> {
     const type = parseSyncType(command.type);
-    const intervalMinutes = await this.scheduler.updateInterval(type, command.intervalMinutes);
-    return { type, intervalMinutes };
+    const minutes = validateIntervalMinutes(command.intervalMinutes);
+    const stored = await this.settings.saveInterval(type, minutes);
+    this.scheduler.apply(stored);
+    return { type, intervalMinutes: stored.types[type].intervalMinutes };
   }
 }

@@ -34,7 +34,7 @@ export function describeSettingsFeedContract(
       return { calls, listener: () => void calls.count++ };
     };
 
-    const saves: [string, (store: SettingsStore) => Promise<void>][] = [
+    const saves: [string, (store: SettingsStore) => Promise<unknown>][] = [
       ['an interval', (store) => store.saveInterval('orders', 45)],
       ['a paused type', (store) => store.saveEnabled('ddt', false)],
       ['a stop', (store) => store.saveRunning(false)],
@@ -55,6 +55,20 @@ export function describeSettingsFeedContract(
           });
         }));
     }
+
+    it('hands each subscriber the version the change committed', () =>
+      withFeed(async ({ feeds, store, ready }) => {
+        const heard: (number | undefined)[] = [];
+        feeds[1].subscribe((version) => heard.push(version));
+        await ready();
+
+        const stored = await store.saveInterval('invoices', 35);
+
+        await vi.waitFor(() => expect(heard).toEqual([stored.version]), {
+          timeout: DELIVERY_MS,
+          interval: 10,
+        });
+      }));
 
     it('tells a subscriber about each of several changes', () =>
       withFeed(async ({ feeds, store, ready }) => {

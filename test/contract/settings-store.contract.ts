@@ -10,6 +10,7 @@ export interface SettingsStoreFixture {
 
 /** A fresh install: running, every type enabled at its default interval. */
 const FRESH: SyncSettings = {
+  version: expect.any(Number) as number,
   running: true,
   types: Object.fromEntries(
     SYNC_TYPES.map((type) => [type, { intervalMinutes: DEFAULT_INTERVALS[type], enabled: true }]),
@@ -129,6 +130,51 @@ export function describeSettingsStoreContract(
           const { types } = await store.loadSettings();
           const intervals = await store.loadIntervals();
           for (const type of SYNC_TYPES) expect(intervals[type]).toBe(types[type].intervalMinutes);
+        }));
+    });
+
+    describe('versions', () => {
+      it('resolves each change with the whole committed state, at a higher version', () =>
+        withStore(async (store) => {
+          const before = await store.loadSettings();
+          const interval = await store.saveInterval('ddt', 40);
+          const paused = await store.saveEnabled('prices', false);
+          const stopped = await store.saveRunning(false);
+
+          expect(interval.version).toBeGreaterThan(before.version);
+          expect(paused.version).toBeGreaterThan(interval.version);
+          expect(stopped.version).toBeGreaterThan(paused.version);
+          expect(interval.types.ddt.intervalMinutes).toBe(40);
+          expect(paused.types).toEqual({
+            ...interval.types,
+            prices: { intervalMinutes: 60, enabled: false },
+          });
+          expect(stopped).toEqual({ ...paused, version: stopped.version, running: false });
+          expect(await store.loadSettings()).toEqual(stopped);
+        }));
+
+      it('gives concurrent changes distinct versions, the highest holding all of them', () =>
+        withStore(async (store) => {
+          const results = await Promise.all([
+            store.saveInterval('orders', 11),
+            store.saveInterval('customers', 16),
+            store.saveEnabled('invoices', false),
+            store.saveRunning(false),
+          ]);
+          const versions = results.map((r) => r.version);
+          expect(new Set(versions).size).toBe(4);
+          const newest = results.reduce((a, b) => (b.version > a.version ? b : a));
+          expect(newest.types.orders.intervalMinutes).toBe(11);
+          expect(newest.types.customers.intervalMinutes).toBe(16);
+          expect(newest.types.invoices.enabled).toBe(false);
+          expect(newest.running).toBe(false);
+          expect(await store.loadSettings()).toEqual(newest);
+        }));
+
+      it('does not move the version on a read', () =>
+        withStore(async (store) => {
+          const first = await store.loadSettings();
+          expect((await store.loadSettings()).version).toBe(first.version);
         }));
     });
   });

@@ -1,12 +1,13 @@
 import { InMemoryAgentRegistry } from '../../src/adapters/memory/in-memory-agent-registry.js';
 import { InMemoryJobQueue } from '../../src/adapters/memory/in-memory-job-queue.js';
+import { InMemoryLeaderElection } from '../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemorySettingsStore } from '../../src/adapters/memory/in-memory-settings-store.js';
 import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
 import { InMemoryRunLog } from '../../src/adapters/memory/in-memory-run-log.js';
 import { RecordingTickObserver } from '../../src/adapters/memory/recording-tick-observer.js';
+import { SchedulingService } from '../../src/application/scheduling-service.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../src/domain/interval.js';
-import { Scheduler } from '../../src/domain/scheduler.js';
-import { SYNC_TYPES } from '../../src/domain/sync-types.js';
+import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
 
 export const MINUTE = 60_000;
 
@@ -16,21 +17,66 @@ export interface SchedulerFixtureOptions {
   /** 'just-ran' (default): every type ran at the fixture's start, so each first tick is one
    * interval away; 'never': a fresh install, where every type ticks at once. */
   history?: 'just-ran' | 'never';
+  /** Default true: the election grants this replica a lease as soon as `start()` is called. */
+  leader?: boolean;
 }
 
-/** A Scheduler on in-memory adapters and a manual clock, with every part in reach. */
+/**
+ * A SchedulingService on in-memory adapters and a manual clock, with every part in reach. It
+ * starts as a follower with no desired state; `start()` plays the boot: the election begins
+ * (granting a lease unless `leader: false`) and the stored state is applied.
+ */
 export function aScheduler(options: SchedulerFixtureOptions = {}) {
   const clock = new ManualClock();
   const runLog = new InMemoryRunLog();
   if ((options.history ?? 'just-ran') === 'just-ran') {
     for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
   }
-  const queue = new InMemoryJobQueue();
+  const leadership = new InMemoryLeaderElection(options.leader ?? true);
+  const queue = new InMemoryJobQueue(() => leadership.holder());
   const agents = new InMemoryAgentRegistry(options.agents ?? ['a-1', 'a-2', 'a-3']);
   const settings = new InMemorySettingsStore(options.intervals ?? DEFAULT_INTERVALS);
   const observer = new RecordingTickObserver();
-  const scheduler = new Scheduler({ clock, queue, agents, settings, runLog, observer });
-  return { clock, queue, agents, settings, runLog, observer, scheduler };
+  const scheduler = new SchedulingService({ clock, queue, agents, runLog, observer });
+  let electing = false;
+  const elect = (): void => {
+    if (electing) return;
+    electing = true;
+    leadership.start(
+      (isLeader) => void scheduler.setLeader(isLeader ? leadership.currentLease() : null),
+    );
+  };
+  return {
+    clock,
+    queue,
+    agents,
+    settings,
+    runLog,
+    observer,
+    scheduler,
+    leadership,
+    /** Boot: campaign, then apply the stored state (running, unless stored otherwise). */
+    async start(): Promise<void> {
+      elect();
+      scheduler.apply(await settings.loadSettings());
+      await settle();
+    },
+    /** An operator's start: store "running" and apply what was stored. */
+    async run(): Promise<void> {
+      elect();
+      scheduler.apply(await settings.saveRunning(true));
+      await settle();
+    },
+    async stop(): Promise<void> {
+      scheduler.apply(await settings.saveRunning(false));
+    },
+    async setInterval(type: SyncType, minutes: number): Promise<void> {
+      scheduler.apply(await settings.saveInterval(type, minutes));
+    },
+    async setEnabled(type: SyncType, enabled: boolean): Promise<void> {
+      scheduler.apply(await settings.saveEnabled(type, enabled));
+    },
+  };
 }
 
 /** Lets the ticks' promise chains run to completion. */

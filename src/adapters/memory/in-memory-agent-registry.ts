@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../../domain/ports/agent-registry.js';
+import { asAdapterFailure } from './failure.js';
 
 export class InMemoryAgentRegistry implements AgentRegistry {
   private failure: Error | null = null;
@@ -9,7 +10,12 @@ export class InMemoryAgentRegistry implements AgentRegistry {
 
   async listActiveAgentIds(): Promise<readonly string[]> {
     this.calls++;
-    if (this.failure) throw this.failure;
+    if (this.failure) {
+      throw asAdapterFailure(
+        this.failure,
+        'The agent list could not be read: the database is unreachable.',
+      );
+    }
     return [...this.agentIds];
   }
 

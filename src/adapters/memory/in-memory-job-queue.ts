@@ -2,6 +2,9 @@ import type { EnqueueResult, JobQueue, SyncJob } from '../../domain/ports/job-qu
 import type { Lease } from '../../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../../domain/ports/queue-inspector.js';
 import { dedupKey } from '../../domain/sync-jobs.js';
+import { asAdapterFailure } from './failure.js';
+
+const UNREACHABLE = 'The jobs could not be enqueued: the queue is unreachable.';
 
 interface PendingJob {
   readonly job: SyncJob;
@@ -24,7 +27,7 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
   constructor(private readonly leaseHolder?: () => string | null) {}
 
   async enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     if (fence && (!fence.isValid() || (this.leaseHolder && this.leaseHolder() !== fence.token))) {
       this.fencedBatches.push([...jobs]);
       return { added: 0, deduplicated: 0, fenced: jobs.length };

@@ -1,7 +1,9 @@
+import { intervalsOf } from '../../domain/desired-state.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
 import type { Cancel } from '../../domain/ports/clock.js';
 import type { SettingsFeed } from '../../domain/ports/settings-feed.js';
 import type { SettingsStore, SyncSettings } from '../../domain/ports/settings-store.js';
+import { asAdapterFailure } from './failure.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
 /** The desired state in memory; doubles as the feed that announces its own changes. */
@@ -9,8 +11,11 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   private readonly intervals: Record<SyncType, number>;
   private readonly enabled: Record<SyncType, boolean>;
   private running = true;
+  private version = 1;
   private failure: Error | null = null;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(version?: number) => void>();
+  /** Reads parked by `holdReads`, released by `releaseReads`: a slow SELECT, on demand. */
+  private held: (() => void)[] | null = null;
 
   constructor(initial: Intervals = DEFAULT_INTERVALS) {
     this.intervals = { ...initial };
@@ -20,51 +25,88 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
     >;
   }
 
+  /** Takes its snapshot at once, like a SELECT, but answers only when released (if held). */
   async loadSettings(): Promise<SyncSettings> {
-    if (this.failure) throw this.failure;
+    this.check();
+    const snapshot = this.snapshot();
+    if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
+    return snapshot;
+  }
+
+  async loadIntervals(): Promise<Intervals> {
+    return intervalsOf(await this.loadSettings());
+  }
+
+  async saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
+    return this.write(() => (this.intervals[type] = minutes));
+  }
+
+  async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
+    return this.write(() => (this.enabled[type] = enabled));
+  }
+
+  async saveRunning(running: boolean): Promise<SyncSettings> {
+    return this.write(() => (this.running = running));
+  }
+
+  subscribe(listener: (version?: number) => void): Cancel {
+    // A wrapper per subscription, so subscribing the same function twice means two calls.
+    const entry = (version?: number): void => listener(version);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  async ready(): Promise<void> {}
+
+  /** Makes every later call reject with `error` (null heals it), classified as the real store does: an unreachable-looking error (ECONNREFUSED, "connection refused") as `unavailable`, anything else (a TypeError) as the bug it is. */
+  failWith(error: Error | null): void {
+    this.failure = error;
+  }
+
+  /** Makes every later call reject as unreachable (null heals it). */
+  failUnreachable(on = true): void {
+    this.failure = on ? new Error('connect ECONNREFUSED (in-memory)') : null;
+  }
+
+  holdReads(): void {
+    this.held ??= [];
+  }
+
+  releaseReads(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const release of held) release();
+  }
+
+  /** Notifications lost (a reconnect): listeners are told "something may have changed". */
+  announceUnknownChange(): void {
+    for (const listener of this.listeners) queueMicrotask(() => listener());
+  }
+
+  private check(): void {
+    if (this.failure) {
+      throw asAdapterFailure(this.failure, 'The settings store is unreachable.');
+    }
+  }
+
+  private write(change: () => void): SyncSettings {
+    this.check();
+    change();
+    const version = ++this.version;
+    // Like the real feed, listeners run outside the writer's call stack (a listener that
+    // reloads the settings must not re-enter a save), yet before the writer's `await` resumes.
+    // A throwing listener surfaces as an uncaught error in tests instead of failing the save.
+    for (const listener of this.listeners) queueMicrotask(() => listener(version));
+    return this.snapshot();
+  }
+
+  private snapshot(): SyncSettings {
     const types = Object.fromEntries(
       SYNC_TYPES.map((type) => [
         type,
         { intervalMinutes: this.intervals[type], enabled: this.enabled[type] },
       ]),
     ) as SyncSettings['types'];
-    return { running: this.running, types };
-  }
-
-  async loadIntervals(): Promise<Intervals> {
-    if (this.failure) throw this.failure;
-    return { ...this.intervals };
-  }
-
-  async saveInterval(type: SyncType, minutes: number): Promise<void> {
-    this.write(() => (this.intervals[type] = minutes));
-  }
-
-  async saveEnabled(type: SyncType, enabled: boolean): Promise<void> {
-    this.write(() => (this.enabled[type] = enabled));
-  }
-
-  async saveRunning(running: boolean): Promise<void> {
-    this.write(() => (this.running = running));
-  }
-
-  subscribe(listener: () => void): Cancel {
-    // A wrapper per subscription, so subscribing the same function twice means two calls.
-    const entry = (): void => listener();
-    this.listeners.add(entry);
-    return () => this.listeners.delete(entry);
-  }
-
-  failWith(error: Error | null): void {
-    this.failure = error;
-  }
-
-  private write(change: () => void): void {
-    if (this.failure) throw this.failure;
-    change();
-    // Like the real feed, listeners run outside the writer's call stack (a listener that
-    // reloads the settings must not re-enter a save), yet before the writer's `await` resumes.
-    // A throwing listener surfaces as an uncaught error in tests instead of failing the save.
-    for (const listener of this.listeners) queueMicrotask(listener);
+    return { version: this.version, running: this.running, types };
   }
 }

@@ -24,7 +24,7 @@ export interface PostgresSettingsFeedOptions {
  * once after each reconnect. Nothing here ever throws or rejects into the process.
  */
 export class PostgresSettingsFeed implements SettingsFeed {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(version?: number) => void>();
   private readonly closing = new AbortController();
   private running: Promise<void> | undefined;
   private listening = deferred();
@@ -44,9 +44,9 @@ export class PostgresSettingsFeed implements SettingsFeed {
     };
   }
 
-  subscribe(listener: () => void): Cancel {
+  subscribe(listener: (version?: number) => void): Cancel {
     // A wrapper per subscription, so subscribing the same function twice means two calls.
-    const entry = (): void => listener();
+    const entry = (version?: number): void => listener(version);
     this.listeners.add(entry);
     this.ensureRunning();
     return () => this.listeners.delete(entry);
@@ -109,7 +109,11 @@ export class PostgresSettingsFeed implements SettingsFeed {
     client.on('error', (error) => lost.abort(error));
     client.on('end', () => lost.abort(new Error('connection ended')));
     client.on('notification', (message) => {
-      if (message.channel === SETTINGS_CHANNEL) this.notifyAll();
+      // The payload is the version the change committed (older installs: the table name).
+      const version = Number(message.payload);
+      if (message.channel === SETTINGS_CHANNEL) {
+        this.notifyAll(Number.isSafeInteger(version) && version > 0 ? version : undefined);
+      }
     });
     const signal = AbortSignal.any([lost.signal, this.closing.signal]);
     try {
@@ -127,11 +131,12 @@ export class PostgresSettingsFeed implements SettingsFeed {
     }
   }
 
-  private notifyAll(): void {
+  /** No version: changes may have been missed (a reconnect), so listeners reload. */
+  private notifyAll(version?: number): void {
     for (const listener of this.listeners) {
       try {
         // Listeners are typed as sync, but an async one must not leak a rejection either.
-        const result: unknown = listener();
+        const result: unknown = listener(version);
         if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(error));
       } catch (error) {
         this.listenerFailed(error);

@@ -7,21 +7,32 @@ export interface TypeSettings {
   readonly enabled: boolean;
 }
 
-/** The operator's desired state, shared by every replica. */
+/** The operator's desired state, shared by every replica, as of one committed version. */
 export interface SyncSettings {
+  /**
+   * Grows with every committed change, in commit order: a snapshot with a higher version
+   * contains every change of a lower one. Replicas apply only newer snapshots.
+   */
+  readonly version: number;
   /** Auto-sync on or off; a fresh install is on. */
   readonly running: boolean;
   readonly types: Readonly<Record<SyncType, TypeSettings>>;
 }
 
-/** Where the desired state is kept. Every method rejects when the store is unreachable. */
+/**
+ * Where the desired state is kept. Every change resolves with the whole state as it was
+ * committed by that change (its version included), read in the same transaction, so the
+ * caller can apply exactly what it wrote without a second read that could fail.
+ * Rejects with an `unavailable` SchedulerError when the store is unreachable; anything else
+ * it rejects with is a bug.
+ */
 export interface SettingsStore {
   loadSettings(): Promise<SyncSettings>;
   loadIntervals(): Promise<Intervals>;
   /** Durable once the promise resolves; `minutes` is already validated. */
-  saveInterval(type: SyncType, minutes: number): Promise<void>;
-  saveEnabled(type: SyncType, enabled: boolean): Promise<void>;
-  saveRunning(running: boolean): Promise<void>;
+  saveInterval(type: SyncType, minutes: number): Promise<SyncSettings>;
+  saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings>;
+  saveRunning(running: boolean): Promise<SyncSettings>;
 }
 
 export const SETTINGS_STORE = Symbol.for('sync-scheduler/SettingsStore');

@@ -5,7 +5,17 @@ export interface TickReport {
   readonly agents: number;
   readonly added: number;
   readonly deduplicated: number;
+  /** Jobs the fence refused (the lease had passed): not sent, not retried. */
+  readonly fenced: number;
   readonly durationMs: number;
+}
+
+export interface TickFenced {
+  readonly type: SyncType;
+  /** 'fire': the lease had passed when the timer fired; 'chunk': the queue refused a chunk. */
+  readonly at: 'fire' | 'chunk';
+  /** Jobs not sent (0 at 'fire': none were built). */
+  readonly jobs: number;
 }
 
 export type TickStage = 'agentLookup' | 'enqueue';
@@ -23,6 +33,8 @@ export interface TickObserver {
   tickFailed(failure: TickFailure): void;
   /** The previous tick of this type was still in flight, so this one did nothing. */
   tickSkipped(type: SyncType): void;
+  /** This replica's lease no longer held: the tick (or the rest of it) was not sent. */
+  tickFenced?(fenced: TickFenced): void;
   /** The run log could not be read or written; the phase may not survive a restart. */
   runLogFailed?(error: unknown): void;
 }

@@ -58,7 +58,10 @@ describe('CachingAgentRegistry', () => {
   it('rejects only when it never had a list', async () => {
     const { cache, source } = build();
     source.failWith(new Error('connection refused'));
-    await expect(cache.listActiveAgentIds()).rejects.toThrow('connection refused');
+    await expect(cache.listActiveAgentIds()).rejects.toMatchObject({
+      kind: 'unavailable',
+      cause: expect.objectContaining({ message: 'connection refused' }),
+    });
     source.failWith(null);
     expect(await cache.listActiveAgentIds()).toEqual(['a-1', 'a-2']);
   });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemorySyncHistory } from '../../../src/adapters/memory/in-memory-sync-history.js';
 import { GetMonitoringStatus } from '../../../src/application/get-monitoring-status.js';
 import { DEFAULT_INTERVALS } from '../../../src/domain/interval.js';
@@ -29,18 +28,16 @@ function anEvent(type: SyncType, minutes: number, success = true): SyncEvent {
   };
 }
 
-/** The use case on in-memory adapters; this replica leads unless told otherwise. */
+/** The use case on in-memory adapters; this replica leads from `start()` unless told otherwise. */
 function build(options: SchedulerFixtureOptions = {}) {
   const parts = aScheduler({ agents: ['a-1', 'a-2'], ...options });
-  const { scheduler, queue, runLog, clock } = parts;
+  const { scheduler, queue, runLog, clock, leadership } = parts;
   const history = new InMemorySyncHistory({ now: () => clock.now() });
-  const leadership = new InMemoryLeaderElection(true, 'replica-7');
-  leadership.start((isLeader) => void scheduler.setLeader(isLeader));
   const useCase = new GetMonitoringStatus(scheduler, queue, runLog, history, leadership, clock);
   const record = async (...events: SyncEvent[]) => {
     for (const event of events) await history.record(event);
   };
-  return { ...parts, history, leadership, useCase, record };
+  return { ...parts, history, useCase, record };
 }
 
 describe('GetMonitoringStatus', () => {
@@ -55,10 +52,10 @@ describe('GetMonitoringStatus', () => {
     });
 
     it('puts the next run one interval after the last, now when overdue or never run', async () => {
-      const { useCase, runLog, scheduler } = build({ history: 'never' });
+      const { useCase, runLog, start } = build({ history: 'never' });
       await runLog.recordRun('orders', T0 - 3 * MINUTE);
       await runLog.recordRun('prices', T0 - 3 * 60 * MINUTE);
-      await scheduler.start();
+      await start();
       const { types } = await useCase.execute();
       expect(types.orders.nextRunTime).toBe(at(7));
       expect(types.prices.nextRunTime).toBe(at(0));
@@ -66,8 +63,8 @@ describe('GetMonitoringStatus', () => {
     });
 
     it('agrees with the leader’s own timer', async () => {
-      const { useCase, scheduler, clock } = build();
-      await scheduler.start();
+      const { useCase, scheduler, clock, start } = build();
+      await start();
       await advance(clock, 12 * MINUTE);
       const { types } = await useCase.execute();
       for (const type of SYNC_TYPES) {
@@ -77,20 +74,20 @@ describe('GetMonitoringStatus', () => {
     });
 
     it('has no next run while auto-sync is stopped, nor for a paused type', async () => {
-      const { useCase, scheduler } = build();
+      const { useCase, start, setEnabled } = build();
       expect((await useCase.execute()).types.orders.nextRunTime).toBeNull();
-      await scheduler.start();
-      await scheduler.setEnabled('orders', false);
+      await start();
+      await setEnabled('orders', false);
       const { types } = await useCase.execute();
       expect(types.orders.nextRunTime).toBeNull();
       expect(types.customers.nextRunTime).toBe(at(15));
     });
 
     it('reports running, intervals and enabled flags, per type and for the scheduler', async () => {
-      const { useCase, scheduler } = build();
-      await scheduler.start();
-      await scheduler.updateInterval('ddt', 45);
-      await scheduler.setEnabled('prices', false);
+      const { useCase, start, setEnabled, setInterval } = build();
+      await start();
+      await setInterval('ddt', 45);
+      await setEnabled('prices', false);
       const status = await useCase.execute();
       const enabled = { ...Object.fromEntries(SYNC_TYPES.map((t) => [t, true])), prices: false };
       expect(status.scheduler).toEqual({
@@ -105,10 +102,10 @@ describe('GetMonitoringStatus', () => {
 
   describe('what runs now', () => {
     it('marks a type running while its tick is in flight on this replica', async () => {
-      const { useCase, scheduler, clock, agents } = build({ history: 'never' });
+      const { useCase, clock, agents, start } = build({ history: 'never' });
       const pending: ((ids: string[]) => void)[] = [];
       agents.listActiveAgentIds = () => new Promise((resolve) => pending.push(resolve));
-      await scheduler.start();
+      await start();
       clock.advance(0);
       const during = await useCase.execute();
       expect(during.types.orders.isRunning).toBe(true);
@@ -150,10 +147,10 @@ describe('GetMonitoringStatus', () => {
 
   describe('health', () => {
     it('is healthy, degraded, stale, idle or paused per type', async () => {
-      const { useCase, scheduler, leadership, clock, record } = build();
+      const { useCase, leadership, clock, record, start, setEnabled, stop } = build();
       leadership.setLeader(false); // no ticks here: the run log stays at T0
-      await scheduler.start();
-      await scheduler.setEnabled('invoices', false);
+      await start();
+      await setEnabled('invoices', false);
       await advance(clock, 25 * MINUTE);
       await record(anEvent('customers', 20, false));
       const { types } = await useCase.execute();
@@ -161,19 +158,19 @@ describe('GetMonitoringStatus', () => {
       expect(types.customers.health).toBe('degraded');
       expect(types.ddt.health).toBe('healthy');
       expect(types.invoices.health).toBe('paused');
-      scheduler.stop();
+      await stop();
       expect((await useCase.execute()).types.ddt.health).toBe('idle');
     });
 
     it('is idle for a type that never ran', async () => {
-      const { useCase, scheduler } = build({ history: 'never' });
-      await scheduler.start();
+      const { useCase, start } = build({ history: 'never' });
+      await start();
       expect((await useCase.execute()).types.orders.health).toBe('idle');
     });
 
     it('judges on the newest outcomes even when the limit shows fewer', async () => {
-      const { useCase, scheduler, record } = build();
-      await scheduler.start();
+      const { useCase, record, start } = build();
+      await start();
       await record(anEvent('orders', 1, false), anEvent('orders', 2), anEvent('orders', 3));
       const { types } = await useCase.execute({ historyLimit: 1 });
       expect(types.orders.history).toHaveLength(1);
@@ -213,10 +210,17 @@ describe('GetMonitoringStatus', () => {
 
   describe('leadership', () => {
     it('reports this replica and whether it leads', async () => {
-      const { useCase, leadership } = build();
-      expect((await useCase.execute()).leader).toEqual({ replicaId: 'replica-7', isLeader: true });
+      const { useCase, leadership, start } = build();
+      await start();
+      expect((await useCase.execute()).leader).toEqual({
+        replicaId: 'in-memory-replica',
+        isLeader: true,
+      });
       leadership.setLeader(false);
-      expect((await useCase.execute()).leader).toEqual({ replicaId: 'replica-7', isLeader: false });
+      expect((await useCase.execute()).leader).toEqual({
+        replicaId: 'in-memory-replica',
+        isLeader: false,
+      });
     });
   });
 

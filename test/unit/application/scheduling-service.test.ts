@@ -1,12 +1,34 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SchedulerError } from '../../../src/domain/errors.js';
+import { DEFAULT_INTERVALS, type Intervals } from '../../../src/domain/interval.js';
+import type { SyncSettings } from '../../../src/domain/ports/settings-store.js';
 import { spreadDelayMs } from '../../../src/domain/spread.js';
 import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { advance, aScheduler, MINUTE, settle } from '../../support/scheduler-fixture.js';
 
 const typesOf = (batch: { type: string }[]) => [...new Set(batch.map((j) => j.type))];
 
-describe('Scheduler', () => {
+/** A committed desired state as a store would hand it out (every type enabled). */
+const stateWith = (
+  version: number,
+  { running = true, intervals = DEFAULT_INTERVALS }: { running?: boolean; intervals?: Intervals },
+): SyncSettings => ({
+  version,
+  running,
+  types: Object.fromEntries(
+    SYNC_TYPES.map((t) => [t, { intervalMinutes: intervals[t], enabled: true }]),
+  ) as SyncSettings['types'],
+});
+
+const EVERY_5: Intervals = {
+  orders: 5,
+  customers: 5,
+  ddt: 5,
+  invoices: 5,
+  products: 5,
+  prices: 5,
+};
+
+describe('SchedulingService', () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   beforeEach(() => {
@@ -18,19 +40,19 @@ describe('Scheduler', () => {
     expect(unhandled).toEqual([]);
   });
 
-  describe('start', () => {
-    it('loads the saved intervals and creates one timer per type', async () => {
-      const { scheduler, settings, clock } = aScheduler();
+  describe('apply (a running state, while leading)', () => {
+    it('takes the stored intervals and creates one timer per type', async () => {
+      const { scheduler, settings, clock, start } = aScheduler();
       await settings.saveInterval('orders', 12);
-      await scheduler.start();
+      await start();
       expect(scheduler.isRunning()).toBe(true);
       expect(scheduler.getDetailedIntervals().orders).toBe(12);
       expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
     });
 
     it('fires each type on its own interval, first one interval after its last run', async () => {
-      const { scheduler, clock, queue } = aScheduler();
-      await scheduler.start();
+      const { clock, queue, start } = aScheduler();
+      await start();
       await advance(clock, 10 * MINUTE - 1);
       expect(queue.batches).toHaveLength(0);
       await advance(clock, 1);
@@ -51,95 +73,70 @@ describe('Scheduler', () => {
       expect(firings.filter((t) => t === 'prices')).toHaveLength(1);
     });
 
-    it('uses the intervals it is given instead of the store', async () => {
-      const { scheduler, clock, queue } = aScheduler();
-      await scheduler.start({
-        orders: 5,
-        customers: 5,
-        ddt: 5,
-        invoices: 5,
-        products: 5,
-        prices: 5,
-      });
+    it('ticks on the intervals of the state it is given, whatever the store holds', async () => {
+      const { scheduler, clock, queue, start } = aScheduler();
+      await start();
+      expect(scheduler.apply(stateWith(2, { intervals: EVERY_5 }))).toBe(true);
       await advance(clock, 5 * MINUTE);
       expect(queue.batches).toHaveLength(6);
     });
 
-    it('refuses invalid given intervals and changes nothing', async () => {
-      const { scheduler, clock } = aScheduler();
-      const bad = { orders: 4, customers: 15, ddt: 20, invoices: 20, products: 30, prices: 60 };
-      await expect(scheduler.start(bad)).rejects.toMatchObject({ kind: 'invalidInput' });
-      expect(scheduler.isRunning()).toBe(false);
-      expect(clock.pendingTimers()).toBe(0);
-    });
-
-    it('reports "unavailable" and stays stopped when the store cannot be read', async () => {
-      const { scheduler, settings, clock } = aScheduler();
-      settings.failWith(new Error('connection refused'));
-      await expect(scheduler.start()).rejects.toMatchObject({ kind: 'unavailable' });
-      expect(scheduler.isRunning()).toBe(false);
-      expect(clock.pendingTimers()).toBe(0);
-    });
-
-    it('replaces the timers when called while running, leaking none', async () => {
-      const { scheduler, clock, queue } = aScheduler();
-      await scheduler.start();
-      await scheduler.start();
-      await scheduler.start();
+    it('leaks no timer when running is applied again and again, or the lease is re-granted', async () => {
+      const { scheduler, clock, queue, settings, leadership, start, run, stop } = aScheduler();
+      await start();
+      await run();
+      await run();
+      expect(scheduler.apply(await settings.loadSettings())).toBe(false);
+      await scheduler.setLeader(leadership.currentLease());
+      await scheduler.setLeader(leadership.currentLease());
       expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
       await advance(clock, 10 * MINUTE);
       expect(queue.batches).toHaveLength(1);
-      scheduler.stop();
+      await stop();
       expect(clock.pendingTimers()).toBe(0);
     });
   });
 
-  describe('stop', () => {
+  describe('apply (versions)', () => {
+    it('ignores an older or an equal version and applies a newer one', async () => {
+      const { scheduler, clock, start } = aScheduler();
+      await start();
+      const applied = scheduler.version();
+      expect(scheduler.apply(stateWith(applied, { intervals: EVERY_5 }))).toBe(false);
+      expect(scheduler.apply(stateWith(applied - 1, { running: false }))).toBe(false);
+      expect(scheduler.version()).toBe(applied);
+      expect(scheduler.isRunning()).toBe(true);
+      expect(scheduler.getDetailedIntervals()).toEqual(DEFAULT_INTERVALS);
+      expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
+
+      expect(scheduler.apply(stateWith(applied + 1, { intervals: EVERY_5 }))).toBe(true);
+      expect(scheduler.version()).toBe(applied + 1);
+      expect(scheduler.getDetailedIntervals()).toEqual(EVERY_5);
+    });
+
+    it('reports version 0 and applies any first state', () => {
+      const { scheduler } = aScheduler();
+      expect(scheduler.version()).toBe(0);
+      expect(scheduler.apply(stateWith(1, { running: false }))).toBe(true);
+      expect(scheduler.version()).toBe(1);
+    });
+  });
+
+  describe('a stopped state', () => {
     it('clears every timer so nothing fires afterwards', async () => {
-      const { scheduler, clock, queue } = aScheduler();
-      await scheduler.start();
-      scheduler.stop();
+      const { scheduler, clock, queue, start, stop } = aScheduler();
+      await start();
+      await stop();
       expect(scheduler.isRunning()).toBe(false);
       expect(clock.pendingTimers()).toBe(0);
       await advance(clock, 24 * 60 * MINUTE);
       expect(queue.batches).toHaveLength(0);
     });
 
-    it('is harmless when called twice or before start', () => {
-      const { scheduler } = aScheduler();
-      scheduler.stop();
-      scheduler.stop();
-      expect(scheduler.isRunning()).toBe(false);
-    });
-
-    it('lets an overlapping start resolve only once the newer start has run', async () => {
-      const { scheduler, settings } = aScheduler();
-      const load = settings.loadSettings.bind(settings);
-      let release: () => void = () => {};
-      const slowRead = new Promise<void>((resolve) => (release = resolve));
-      let calls = 0;
-      // The second start's read (the operator's) is slower than the first's (the NOTIFY's).
-      settings.loadSettings = async () => {
-        if (++calls === 2) await slowRead;
-        return load();
-      };
-      const first = scheduler.start();
-      const second = scheduler.start();
-      let firstDone = false;
-      void first.then(() => (firstDone = true));
-      await settle();
-      expect(firstDone).toBe(false);
-      release();
-      await first;
-      expect(scheduler.isRunning()).toBe(true);
-      await second;
-    });
-
-    it('wins over a start still loading its intervals', async () => {
-      const { scheduler, clock } = aScheduler();
-      const starting = scheduler.start();
-      scheduler.stop();
-      await starting;
+    it('is harmless when applied twice or before leadership was ever granted', async () => {
+      const { scheduler, clock, stop } = aScheduler();
+      await stop();
+      await stop();
       expect(scheduler.isRunning()).toBe(false);
       expect(clock.pendingTimers()).toBe(0);
     });
@@ -147,8 +144,8 @@ describe('Scheduler', () => {
 
   describe('a tick', () => {
     it('enqueues one job per agent for an agent type, in one batch', async () => {
-      const { scheduler, clock, queue } = aScheduler({ agents: ['a-1', 'a-2', 'a-3'] });
-      await scheduler.start();
+      const { clock, queue, start } = aScheduler({ agents: ['a-1', 'a-2', 'a-3'] });
+      await start();
       await advance(clock, 10 * MINUTE);
       expect(queue.batches).toHaveLength(1);
       expect(queue.batches[0]).toEqual(
@@ -162,8 +159,8 @@ describe('Scheduler', () => {
     });
 
     it('enqueues exactly one service-account job for a shared type, even with no agents', async () => {
-      const { scheduler, clock, queue, agents } = aScheduler({ agents: [] });
-      await scheduler.start();
+      const { clock, queue, agents, start } = aScheduler({ agents: [] });
+      await start();
       await advance(clock, 30 * MINUTE);
       const products = queue.batches.filter((b) => b[0]?.type === 'products');
       expect(products).toEqual([
@@ -173,8 +170,8 @@ describe('Scheduler', () => {
     });
 
     it('enqueues nothing for an agent type when there are no agents', async () => {
-      const { scheduler, clock, queue, observer } = aScheduler({ agents: [] });
-      await scheduler.start();
+      const { clock, queue, observer, start } = aScheduler({ agents: [] });
+      await start();
       await advance(clock, 10 * MINUTE);
       expect(queue.batches).toHaveLength(0);
       expect(observer.completed).toEqual([
@@ -183,8 +180,8 @@ describe('Scheduler', () => {
     });
 
     it('counts jobs that are still pending as deduplicated', async () => {
-      const { scheduler, clock, observer, queue } = aScheduler();
-      await scheduler.start();
+      const { clock, observer, queue, start } = aScheduler();
+      await start();
       await advance(clock, 10 * MINUTE);
       queue.complete('orders', 'a-1');
       await advance(clock, 10 * MINUTE);
@@ -196,8 +193,8 @@ describe('Scheduler', () => {
     });
 
     it('survives a failing agent lookup, reports it, and the next tick enqueues again', async () => {
-      const { scheduler, clock, queue, agents, observer } = aScheduler();
-      await scheduler.start();
+      const { scheduler, clock, queue, agents, observer, start } = aScheduler();
+      await start();
       agents.failWith(new Error('ECONNREFUSED'));
       await advance(clock, 10 * MINUTE);
       expect(observer.failed).toMatchObject([{ type: 'orders', stage: 'agentLookup' }]);
@@ -208,8 +205,8 @@ describe('Scheduler', () => {
     });
 
     it('survives a failing enqueue, reports it, and the next tick enqueues again', async () => {
-      const { scheduler, clock, queue, observer } = aScheduler();
-      await scheduler.start();
+      const { clock, observer, queue, start } = aScheduler();
+      await start();
       queue.failWith(new Error('Redis connection lost'));
       await advance(clock, 10 * MINUTE);
       expect(observer.failed).toMatchObject([{ type: 'orders', stage: 'enqueue' }]);
@@ -218,18 +215,29 @@ describe('Scheduler', () => {
       expect(observer.completed.filter((r) => r.type === 'orders')).toMatchObject([{ added: 3 }]);
     });
 
+    it('survives a bug in a port (not only an outage) without an unhandled rejection', async () => {
+      const { clock, observer, agents, start } = aScheduler();
+      await start();
+      agents.failWith(new TypeError('agents is not iterable'));
+      await advance(clock, 10 * MINUTE);
+      expect(observer.failed).toMatchObject([{ type: 'orders', stage: 'agentLookup' }]);
+      expect(observer.failed[0]?.error).toBeInstanceOf(TypeError);
+    });
+
     it('does nothing but report a skip while the previous tick of its type is in flight', async () => {
-      const { scheduler, clock, agents, observer } = aScheduler();
+      const { scheduler, clock, agents, observer, start } = aScheduler({
+        intervals: {
+          orders: 5,
+          customers: 1440,
+          ddt: 1440,
+          invoices: 1440,
+          products: 1440,
+          prices: 1440,
+        },
+      });
       let release: (ids: string[]) => void = () => {};
       agents.listActiveAgentIds = () => new Promise((resolve) => (release = resolve));
-      await scheduler.start({
-        orders: 5,
-        customers: 1440,
-        ddt: 1440,
-        invoices: 1440,
-        products: 1440,
-        prices: 1440,
-      });
+      await start();
       await advance(clock, 5 * MINUTE);
       expect(scheduler.scheduleOf('orders').ticking).toBe(true);
       await advance(clock, 5 * MINUTE);
@@ -241,22 +249,22 @@ describe('Scheduler', () => {
     });
 
     it('keeps the schedule going when the observer throws', async () => {
-      const { scheduler, clock, queue, observer } = aScheduler();
+      const { clock, queue, observer, start } = aScheduler();
       observer.tickCompleted = () => {
         throw new Error('observer bug');
       };
-      await scheduler.start();
+      await start();
       await advance(clock, 20 * MINUTE);
       expect(queue.batches.filter((b) => b[0]?.type === 'orders')).toHaveLength(2);
     });
 
     it('lets drain() wait for a tick in flight', async () => {
-      const { scheduler, clock, agents, observer } = aScheduler();
+      const { scheduler, clock, agents, observer, start, stop } = aScheduler();
       let release: (ids: string[]) => void = () => {};
       agents.listActiveAgentIds = () => new Promise((resolve) => (release = resolve));
-      await scheduler.start();
+      await start();
       clock.advance(10 * MINUTE);
-      scheduler.stop();
+      await stop();
       const drained = scheduler.drain();
       release(['a-1']);
       await drained;
@@ -264,12 +272,12 @@ describe('Scheduler', () => {
     });
   });
 
-  describe('updateInterval', () => {
-    it('persists the value and applies it from the next cycle', async () => {
-      const { scheduler, clock, settings, queue } = aScheduler();
-      await scheduler.start();
+  describe('a new interval', () => {
+    it('applies from the next cycle', async () => {
+      const { scheduler, clock, settings, queue, start, setInterval } = aScheduler();
+      await start();
       await advance(clock, 10 * MINUTE); // orders ran at 10
-      await scheduler.updateInterval('orders', 5); // at 10: next due at 15
+      await setInterval('orders', 5); // at 10: next due at 15
       expect((await settings.loadIntervals()).orders).toBe(5);
       expect(scheduler.getDetailedIntervals().orders).toBe(5);
       expect(scheduler.scheduleOf('orders').nextRunAt).toBe(clock.now() + 5 * MINUTE);
@@ -278,12 +286,12 @@ describe('Scheduler', () => {
     });
 
     it("restarts only that type's timer, leaking none", async () => {
-      const { scheduler, clock } = aScheduler();
-      await scheduler.start();
+      const { scheduler, clock, start, setInterval } = aScheduler();
+      await start();
       await advance(clock, 4 * MINUTE);
       const before = SYNC_TYPES.map((t) => scheduler.scheduleOf(t).nextRunAt);
-      await scheduler.updateInterval('ddt', 30);
-      await scheduler.updateInterval('ddt', 25);
+      await setInterval('ddt', 30);
+      await setInterval('ddt', 25);
       const after = SYNC_TYPES.map((t) => scheduler.scheduleOf(t).nextRunAt);
       expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
       SYNC_TYPES.forEach((type, i) => {
@@ -293,64 +301,56 @@ describe('Scheduler', () => {
       expect(scheduler.scheduleOf('ddt').nextRunAt).toBe(clock.now() - 4 * MINUTE + 25 * MINUTE);
     });
 
-    it('changes nothing and reports "unavailable" when the store fails', async () => {
-      const { scheduler, clock, settings, queue } = aScheduler();
-      await scheduler.start();
-      settings.failWith(new Error('connection terminated'));
-      const error = await scheduler.updateInterval('orders', 5).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SchedulerError);
-      expect(error).toMatchObject({ kind: 'unavailable' });
-      expect(scheduler.getDetailedIntervals().orders).toBe(10);
-      await advance(clock, 5 * MINUTE);
-      expect(queue.batches).toHaveLength(0);
-      await advance(clock, 5 * MINUTE);
-      expect(queue.batches.map(typesOf)).toEqual([['orders']]);
-    });
-
-    it.each([
-      [4, 'must be between 5 and 1440 minutes'],
-      [1441, 'must be between 5 and 1440 minutes'],
-      [7.5, 'must be a whole number of minutes'],
-      ['10', 'must be a number'],
-      [null, 'must be a number'],
-      [undefined, 'must be a number'],
-      [Number.NaN, 'must be a number'],
-    ])(
-      'refuses %s with a clear reason and touches neither store nor timers',
-      async (value, reason) => {
-        const { scheduler, settings, clock } = aScheduler();
-        await scheduler.start();
-        const saved = await settings.loadIntervals();
-        const error = await scheduler.updateInterval('orders', value).catch((e: unknown) => e);
-        expect(error).toMatchObject({
-          kind: 'invalidInput',
-          details: [{ field: 'intervalMinutes', reason }],
-        });
-        expect(await settings.loadIntervals()).toEqual(saved);
-        expect(scheduler.scheduleOf('orders').nextRunAt).toBe(clock.now() + 10 * MINUTE);
-      },
-    );
-
-    it('accepts the bounds 5 and 1440', async () => {
-      const { scheduler } = aScheduler();
-      await expect(scheduler.updateInterval('orders', 5)).resolves.toBe(5);
-      await expect(scheduler.updateInterval('orders', 1440)).resolves.toBe(1440);
-    });
-
-    it('only stores the value while stopped, creating no timer', async () => {
-      const { scheduler, clock, settings } = aScheduler();
-      await scheduler.updateInterval('prices', 90);
+    it('only takes the value while stopped, creating no timer', async () => {
+      const { scheduler, clock, start, stop, run, setInterval } = aScheduler();
+      await start();
+      await stop();
+      await setInterval('prices', 90);
       expect(clock.pendingTimers()).toBe(0);
-      expect((await settings.loadIntervals()).prices).toBe(90);
-      await scheduler.start();
       expect(scheduler.getDetailedIntervals().prices).toBe(90);
+      await run();
+      expect(scheduler.getDetailedIntervals().prices).toBe(90);
+      expect(clock.pendingTimers()).toBe(SYNC_TYPES.length);
+    });
+  });
+
+  describe('close', () => {
+    it('arms no timer afterwards, neither for a newer running state nor for a new lease', async () => {
+      const { scheduler, clock, queue, settings, leadership, start } = aScheduler();
+      await start();
+      const applied = scheduler.version();
+      scheduler.close();
+      expect(clock.pendingTimers()).toBe(0);
+
+      expect(scheduler.apply(await settings.saveInterval('orders', 5))).toBe(false);
+      expect(scheduler.apply(stateWith(applied + 10, { running: true }))).toBe(false);
+      await scheduler.setLeader(leadership.currentLease());
+      leadership.setLeader(false);
+      leadership.setLeader(true); // a fresh term, reported through the fixture's election
+      await settle();
+
+      expect(clock.pendingTimers()).toBe(0);
+      expect(scheduler.version()).toBe(applied);
+      expect(scheduler.isLeader()).toBe(false);
+      await advance(clock, 24 * 60 * MINUTE);
+      expect(queue.batches).toHaveLength(0);
+    });
+
+    it('wins over a lease gain still loading the last runs', async () => {
+      const { scheduler, clock, leadership, start } = aScheduler({ leader: false });
+      await start();
+      leadership.setLeader(true); // the gain now awaits the run log
+      scheduler.close();
+      await settle();
+      expect(clock.pendingTimers()).toBe(0);
+      expect(scheduler.isLeader()).toBe(false);
     });
   });
 
   describe('getIntervals', () => {
     it('reports milliseconds, while getDetailedIntervals reports minutes', async () => {
-      const { scheduler } = aScheduler();
-      await scheduler.start();
+      const { scheduler, start } = aScheduler();
+      await start();
       expect(scheduler.getIntervals()).toEqual({
         orders: 600_000,
         customers: 900_000,
@@ -360,6 +360,14 @@ describe('Scheduler', () => {
         prices: 3_600_000,
       });
       expect(scheduler.getDetailedIntervals().prices).toBe(60);
+    });
+
+    it('reports the defaults, all enabled and not running, before any state is applied', () => {
+      const { scheduler } = aScheduler();
+      expect(scheduler.getDetailedIntervals()).toEqual(DEFAULT_INTERVALS);
+      expect(Object.values(scheduler.getEnabled()).every(Boolean)).toBe(true);
+      expect(scheduler.isRunning()).toBe(false);
+      expect(scheduler.isLeader()).toBe(false);
     });
   });
 });
