@@ -4,7 +4,8 @@ import { InMemoryRunLog } from '../src/adapters/memory/in-memory-run-log.js';
 import { InMemorySettingsStore } from '../src/adapters/memory/in-memory-settings-store.js';
 import { ManualClock } from '../src/adapters/memory/manual-clock.js';
 import type { TickObserver } from '../src/domain/ports/tick-observer.js';
-import { Scheduler } from '../src/domain/scheduler.js';
+import { InMemoryLeaderElection } from '../src/adapters/memory/in-memory-leader-election.js';
+import { SchedulingService } from '../src/application/scheduling-service.js';
 import { SYNC_TYPES } from '../src/domain/sync-types.js';
 import type { Intervals } from '../src/domain/interval.js';
 import {
@@ -62,14 +63,16 @@ async function schedulerGrowth(ticks: number[]): Promise<number> {
   const clock = new ManualClock();
   const queue = new InMemoryJobQueue();
   const observer = new CountingTickObserver();
-  const scheduler = new Scheduler({
+  const settings = new InMemorySettingsStore(EVERY_FIVE_MINUTES);
+  const leadership = new InMemoryLeaderElection(true);
+  const scheduler = new SchedulingService({
     clock,
     queue,
     agents: new InMemoryAgentRegistry(agentIds(AGENTS)),
-    settings: new InMemorySettingsStore(EVERY_FIVE_MINUTES),
     runLog: new InMemoryRunLog(),
     observer,
   });
+  leadership.start(() => {});
   const step = async (): Promise<void> => {
     await clock.advanceAndSettle(STEP_MS);
     // The in-memory queue keeps pending jobs and every batch for assertions: drain both, as
@@ -77,14 +80,15 @@ async function schedulerGrowth(ticks: number[]): Promise<number> {
     queue.completeAll();
     queue.batches.length = 0;
   };
-  await scheduler.start();
+  scheduler.apply(await settings.loadSettings());
+  await scheduler.setLeader(leadership.currentLease());
   for (let i = 0; i < WARM_UP_STEPS; i++) await step();
   const before = await heapAfterGc();
   const completedBefore = observer.completed;
   for (let i = 0; i < STEPS; i++) await step();
   const after = await heapAfterGc();
   ticks.push(observer.completed - completedBefore);
-  scheduler.stop();
+  scheduler.close();
   await scheduler.drain();
   if (observer.failed > 0 || observer.skipped > 0) {
     throw new Error(`${observer.failed} ticks failed, ${observer.skipped} skipped`);

@@ -2,10 +2,16 @@
 export const CONFIG = Symbol.for('sync-scheduler/Config');
 export const LOGGER = Symbol.for('sync-scheduler/Logger');
 export const METRICS = Symbol.for('sync-scheduler/Metrics');
-export const SCHEDULER = Symbol.for('sync-scheduler/Scheduler');
+export const SCHEDULER = Symbol.for('sync-scheduler/SchedulingService');
 /** The agent registry that reads PostgreSQL directly, before the cache decorates it. */
 export const SOURCE_AGENT_REGISTRY = Symbol.for('sync-scheduler/SourceAgentRegistry');
 export const REDIS_CONNECTION = Symbol.for('sync-scheduler/RedisConnection');
 export const HISTORY_RECORDER = Symbol.for('sync-scheduler/HistoryRecorder');
 export const USE_CASES = Symbol.for('sync-scheduler/UseCases');
 export const FOLLOW_DESIRED_STATE = Symbol.for('sync-scheduler/FollowDesiredState');
+/** Every DependencyProbe (multi-bound): /readyz and the boot wait check the same ones. */
+export const DEPENDENCY_PROBE = Symbol.for('sync-scheduler/DependencyProbe');
+/** Called when shutdown gives up waiting for a tick (multi-bound): cut what feeds it. */
+export const ON_DRAIN_TIMEOUT = Symbol.for('sync-scheduler/OnDrainTimeout');
+/** Told of every leadership change after the scheduler (multi-bound), e.g. the history writer. */
+export const LEADERSHIP_FOLLOWER = Symbol.for('sync-scheduler/LeadershipFollower');

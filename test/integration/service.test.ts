@@ -66,7 +66,7 @@ describe('Service on real PostgreSQL and Redis', () => {
 
   it('keeps a changed interval across a restart', async () => {
     const first = await boot();
-    await first.service.scheduler.updateInterval('orders', 12);
+    await first.service.useCases.updateInterval.execute({ type: 'orders', intervalMinutes: 12 });
     await first.service.stop();
     const second = await boot();
     expect(second.service.scheduler.getDetailedIntervals().orders).toBe(12);

@@ -57,6 +57,36 @@ describe('main.ts', () => {
     expect(lines.join('\n')).not.toContain('exiting anyway');
   });
 
+  // Each boot step in turn: SIGTERM the moment its log line appears. A step that armed a
+  // timer or connection after shutdown began would keep the process alive until the 4.5 s
+  // deadline, which exits 1 ("exiting anyway").
+  const BOOT_STEPS: [string, RegExp, Record<string, string>][] = [
+    ['listening', /listening on port/, {}],
+    ['waiting for Redis', /redis is not reachable yet/, { REDIS_URL: 'redis://127.0.0.1:9' }],
+    ['migrated', /migrations applied|database schema is up to date/, {}],
+    ['following the desired state', /scheduler started with intervals/, {}],
+  ];
+  for (const [step, line, env] of BOOT_STEPS) {
+    it(`exits 0 by itself on SIGTERM during boot: ${step}`, async () => {
+      const { child, lines } = spawnService({
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        PORT: '0',
+        JWT_SECRET: TEST_JWT_SECRET,
+        ...env,
+      });
+      const exited = once(child, 'exit');
+      await eventually(() => lines.some((l) => line.test(l)), 20_000);
+      const sentAt = Date.now();
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect({ code, output: lines.join('\n') }).toMatchObject({ code: 0 });
+      expect(Date.now() - sentAt).toBeLessThan(4_500);
+      expect(lines.join('\n')).not.toContain('exiting anyway');
+    });
+  }
+
   it('refuses a bad configuration with one line naming the variable', async () => {
     const { child, lines } = spawnService({ PORT: 'not-a-port', NODE_ENV: 'development' });
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { requireAdmin } from './auth-middleware.js';
+import { refuseWritesWhenDraining } from './draining.js';
 import { mapErrors } from './error-middleware.js';
 import { jsonBody } from './json-body.js';
 import { observeRequests } from './metrics.js';
@@ -22,6 +23,8 @@ export interface HttpDeps {
   readonly metricsRegistry: Registry;
   readonly jwtSecret: string;
   readonly logger: Logger;
+  /** false once shutdown began: writes get 503, reads are still answered (default: always). */
+  readonly acceptingWrites?: () => boolean;
   /** Largest JSON body accepted (bytes-style string); larger is a 413. */
   readonly bodyLimit?: string;
 }
@@ -67,6 +70,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   );
   app.use(mapErrors(logger));
   app.use(requireAdmin(deps.jwtSecret));
+  app.use(refuseWritesWhenDraining(deps.acceptingWrites ?? (() => true)));
   app.use(routingErrors);
   app.use(router.routes());
   app.use(router.allowedMethods());

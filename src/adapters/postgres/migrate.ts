@@ -16,7 +16,9 @@ export type MigrationLog = (message: string, level: MigrationLogLevel) => void;
 export async function runMigrations(
   databaseUrl: string,
   log: MigrationLog = () => {},
+  signal?: AbortSignal,
 ): Promise<string[]> {
+  signal?.throwIfAborted();
   // A dedicated session: the advisory lock is session-scoped, and the pool's statement
   // timeout must not cut short a wait for another replica's migration.
   const client = new pg.Client({
@@ -27,8 +29,12 @@ export async function runMigrations(
     application_name: 'sync-scheduler-migrate',
   });
   client.on('error', (error) => log(`migration connection failed: ${error.message}`, 'error'));
-  await client.connect();
+  // Shutting down while waiting for another replica's lock: end the session, so the wait
+  // (up to lock_timeout) does not keep the process alive.
+  const abort = (): void => void client.end().catch(() => {});
+  signal?.addEventListener('abort', abort, { once: true });
   try {
+    await client.connect();
     const applied = await runner({
       dbClient: client,
       dir: MIGRATIONS_DIR,
@@ -47,6 +53,7 @@ export async function runMigrations(
     });
     return applied.map((migration) => migration.name);
   } finally {
+    signal?.removeEventListener('abort', abort);
     await client.end().catch(() => {});
   }
 }

@@ -5,17 +5,27 @@ import { Registry } from 'prom-client';
 import { createHttpApp } from '../../../src/adapters/http/app.js';
 import { signToken } from '../../../src/adapters/http/auth.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
+import { Container } from 'inversify';
+import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
+import { InMemoryAgentRegistry } from '../../../src/adapters/memory/in-memory-agent-registry.js';
+import { InMemoryJobQueue } from '../../../src/adapters/memory/in-memory-job-queue.js';
 import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
+import { InMemoryRunLog } from '../../../src/adapters/memory/in-memory-run-log.js';
+import { InMemorySettingsStore } from '../../../src/adapters/memory/in-memory-settings-store.js';
 import { InMemorySyncHistory } from '../../../src/adapters/memory/in-memory-sync-history.js';
-import { GetAutoSyncStatus } from '../../../src/application/get-auto-sync-status.js';
-import { GetIntervals } from '../../../src/application/get-intervals.js';
-import { GetMonitoringStatus } from '../../../src/application/get-monitoring-status.js';
-import { SetSyncEnabled } from '../../../src/application/set-sync-enabled.js';
-import { StartAutoSync } from '../../../src/application/start-auto-sync.js';
-import { StopAutoSync } from '../../../src/application/stop-auto-sync.js';
-import { TriggerSync } from '../../../src/application/trigger-sync.js';
-import { UpdateInterval } from '../../../src/application/update-interval.js';
-import { aScheduler } from '../../support/scheduler-fixture.js';
+import { ManualClock } from '../../../src/adapters/memory/manual-clock.js';
+import { inMemoryModule } from '../../../src/adapters/memory/module.js';
+import { createMetrics } from '../../../src/adapters/observability/metrics.js';
+import { observabilityModule } from '../../../src/adapters/observability/module.js';
+import type { SchedulingService } from '../../../src/application/scheduling-service.js';
+import type { Config } from '../../../src/config.js';
+import { DEFAULT_INTERVALS } from '../../../src/domain/interval.js';
+import { TICK_OBSERVER, type TickObserver } from '../../../src/domain/ports/tick-observer.js';
+import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
+import { PROCESS_COMPONENT, type ProcessComponent } from '../../../src/lifecycle.js';
+import * as T from '../../../src/tokens.js';
+import { applicationModule } from '../../../src/wiring/application-module.js';
+import { settle } from '../../support/scheduler-fixture.js';
 
 export const SECRET = 'http-test-secret-0123456789abcdef-0123456789';
 export const AGENTS = ['a-1', 'a-2'];
@@ -46,6 +56,10 @@ export interface StartOptions {
   readonly bodyLimit?: string;
   /** 'just-ran' (default): every type ran at the clock's start; 'never': a fresh install. */
   readonly lastRuns?: 'just-ran' | 'never';
+  /** Shutdown has begun: writes are refused (the http component's quiesce). */
+  readonly draining?: boolean;
+  /** Boot with auto-sync stored as running (default: stopped until `run()`). */
+  readonly running?: boolean;
   /** Replaces the /readyz details, which default to this replica's leadership. */
   readonly details?: () => Record<string, unknown>;
 }
@@ -56,31 +70,46 @@ export interface StartOptions {
  * This replica leads, as in production: the election drives the scheduler's leadership.
  */
 export async function startApp(options: StartOptions = {}) {
-  const parts = aScheduler({ agents: AGENTS, history: options.lastRuns ?? 'just-ran' });
-  const { scheduler, queue, agents, clock, settings, runLog } = parts;
-  const history = new InMemorySyncHistory({ now: () => clock.now() });
+  const clock = new ManualClock();
+  const runLog = new InMemoryRunLog();
+  if ((options.lastRuns ?? 'just-ran') === 'just-ran') {
+    for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
+  }
   const leadership = new InMemoryLeaderElection(true, REPLICA_ID);
-  leadership.start((isLeader) => void scheduler.setLeader(isLeader));
-  const useCases = {
-    startAutoSync: new StartAutoSync(scheduler, settings),
-    stopAutoSync: new StopAutoSync(scheduler, settings),
-    getAutoSyncStatus: new GetAutoSyncStatus(scheduler),
-    getIntervals: new GetIntervals(scheduler),
-    updateInterval: new UpdateInterval(scheduler),
-    triggerSync: new TriggerSync(agents, queue, clock),
-    setSyncEnabled: new SetSyncEnabled(scheduler),
-    getMonitoringStatus: new GetMonitoringStatus(
-      scheduler,
-      queue,
-      runLog,
-      history,
-      leadership,
-      clock,
-    ),
+  const adapters = {
+    clock,
+    runLog,
+    leadership,
+    queue: new InMemoryJobQueue(() => leadership.holder()),
+    agents: new InMemoryAgentRegistry(AGENTS),
+    settings: new InMemorySettingsStore(DEFAULT_INTERVALS),
+    history: new InMemorySyncHistory({ now: () => clock.now() }),
   };
+  const { settings, history } = adapters;
+  // Boots stopped unless asked otherwise, so a test says when auto-sync starts (`run()`).
+  if (!options.running) await settings.saveRunning(false);
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   const registry = new Registry();
+  // The real wiring: the application module over the in-memory adapters, booted like the
+  // service boots (every process component in order), without HTTP, PostgreSQL or Redis.
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.load(
+    observabilityModule(logger, createMetrics(registry)),
+    inMemoryModule(adapters),
+    applicationModule({ settingsResyncMs: 30_000 } as Config),
+  );
+  const components = [...container.getAll<ProcessComponent>(PROCESS_COMPONENT)].sort(
+    (x, y) => x.order - y.order,
+  );
+  const booting = new AbortController();
+  for (const component of components) await component.start?.(booting.signal);
+  await settle();
+  // The resync and history-pruning timers: what a replica keeps while no type is scheduled.
+  const housekeepingTimers = clock.pendingTimers();
+  const scheduler = container.get<SchedulingService>(T.SCHEDULER);
+  const useCases = container.get<SyncUseCases>(T.USE_CASES);
+  const observer = container.get<TickObserver>(TICK_OBSERVER);
   const app = createHttpApp({
     useCases,
     readiness: options.probes ?? [healthyProbe('postgres'), healthyProbe('redis')],
@@ -90,6 +119,7 @@ export async function startApp(options: StartOptions = {}) {
     metricsRegistry: registry,
     jwtSecret: SECRET,
     logger,
+    acceptingWrites: () => !options.draining,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
   });
   const server = app.listen(0, '127.0.0.1');
@@ -118,13 +148,20 @@ export async function startApp(options: StartOptions = {}) {
   }
 
   async function close(): Promise<void> {
-    parts.scheduler.stop();
+    booting.abort();
+    for (const component of [...components].reverse()) await component.stop?.();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 
   return {
-    ...parts,
+    ...adapters,
+    scheduler,
+    observer,
+    housekeepingTimers,
+    container,
+    /** An operator's start, through the use case. */
+    run: () => useCases.startAutoSync.execute(),
     history,
     leadership,
     useCases,

@@ -91,7 +91,7 @@ describe('GET /api/sync/monitoring/status', () => {
 
     it('shows no last run and the next run as now for a type that never ran', async () => {
       await open({ lastRuns: 'never' });
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       const { types } = await status();
       expect(types.orders).toMatchObject({ lastRunTime: null, nextRunTime: at(0) });
     });
@@ -118,14 +118,14 @@ describe('GET /api/sync/monitoring/status', () => {
   describe('health', () => {
     it('is healthy when auto-sync runs, the type ticked recently and its jobs succeeded', async () => {
       await open();
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       await record(anEvent('orders', 1));
       expect((await status()).types.orders.health).toBe('healthy');
     });
 
     it('is degraded when one of the newest jobs failed', async () => {
       await open();
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       await record(anEvent('orders', 1), failed('orders', 2));
       const { types } = await status();
       expect(types.orders.health).toBe('degraded');
@@ -135,7 +135,7 @@ describe('GET /api/sync/monitoring/status', () => {
     it('is stale when no replica ticked for over two intervals while auto-sync runs', async () => {
       await open();
       app.leadership.setLeader(false); // this replica follows, and the leader is silent
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       await advance(app.clock, 21 * MINUTE);
       const { types } = await status();
       expect(types.orders).toMatchObject({
@@ -156,13 +156,13 @@ describe('GET /api/sync/monitoring/status', () => {
 
     it('is idle for a type that never ran, even while auto-sync runs', async () => {
       await open({ lastRuns: 'never' });
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       expect((await status()).types.orders.health).toBe('idle');
     });
 
     it('is paused for a paused type, which has no next run', async () => {
       await open();
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       await app.call('POST', '/api/sync/pause/orders');
       const body = await status();
       expect(body.types.orders).toMatchObject({
@@ -211,7 +211,7 @@ describe('GET /api/sync/monitoring/status', () => {
 
     it('judges health on the newest outcomes even when ?limit shows fewer', async () => {
       await open();
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       await record(failed('orders', 1), anEvent('orders', 2), anEvent('orders', 3));
       const { types } = await status('?limit=1');
       expect(types.orders.history).toEqual([expect.objectContaining({ success: true })]);
@@ -239,10 +239,10 @@ describe('GET /api/sync/monitoring/status', () => {
     it('reports a follower, with the schedule the leader keeps', async () => {
       await open();
       app.leadership.setLeader(false);
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       const body = await status();
       expect(body.leader).toEqual({ replicaId: REPLICA_ID, isLeader: false });
-      expect(app.clock.pendingTimers()).toBe(0);
+      expect(app.clock.pendingTimers()).toBe(app.housekeepingTimers);
       expect(body.types.orders).toMatchObject({ lastRunTime: at(0), nextRunTime: at(10) });
     });
   });

@@ -50,7 +50,7 @@ describe('admin API routes', () => {
         expect(res.status).toBe(200);
         expect(schema.stopResponse.parse(res.body)).toEqual({ success: true, running: false });
       }
-      expect(app.clock.pendingTimers()).toBe(0);
+      expect(app.clock.pendingTimers()).toBe(app.housekeepingTimers);
     });
 
     it('answers 503 on stop when the settings store is unreachable, and keeps running', async () => {
@@ -142,7 +142,7 @@ describe('admin API routes', () => {
     });
 
     it('answers 503 when the store fails, leaving store and scheduler unchanged', async () => {
-      await app.scheduler.start(DEFAULT_INTERVALS);
+      await app.run();
       const timersBefore = app.clock.pendingTimers();
       app.settings.failWith(new Error('connection refused'));
       const res = await app.call('POST', '/api/sync/intervals/orders', {
@@ -163,6 +163,26 @@ describe('admin API routes', () => {
       expect(app.clock.pendingTimers()).toBe(timersBefore);
       app.settings.failWith(null);
       expect((await app.settings.loadIntervals()).orders).toBe(DEFAULT_INTERVALS.orders);
+    });
+  });
+
+  describe('a bug behind a route', () => {
+    it('is a 500 with its cause logged, not disguised as an outage (503)', async () => {
+      await app.run();
+      app.settings.failWith(new TypeError('settings row has no interval'));
+      const res = await app.call('POST', '/api/sync/intervals/orders', {
+        json: { intervalMinutes: 12 },
+      });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ success: false, error: 'Internal server error.' });
+      expect(app.logs.join('\n')).toContain('settings row has no interval');
+    });
+
+    it('is a 500 for a trigger whose queue throws a bug', async () => {
+      app.queue.failWith(new TypeError('job builder broke'));
+      const res = await app.call('POST', '/api/sync/trigger/orders');
+      expect(res.status).toBe(500);
+      expect(app.logs.join('\n')).toContain('job builder broke');
     });
   });
 

@@ -1,0 +1,44 @@
+import { ContainerModule } from 'inversify';
+import { AGENT_REGISTRY } from '../../domain/ports/agent-registry.js';
+import { CLOCK } from '../../domain/ports/clock.js';
+import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
+import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
+import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
+import { RUN_LOG } from '../../domain/ports/run-log.js';
+import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
+import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
+import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
+import type { InMemoryAgentRegistry } from './in-memory-agent-registry.js';
+import type { InMemoryJobQueue } from './in-memory-job-queue.js';
+import type { InMemoryLeaderElection } from './in-memory-leader-election.js';
+import type { InMemoryRunLog } from './in-memory-run-log.js';
+import type { InMemorySettingsStore } from './in-memory-settings-store.js';
+import type { InMemorySyncHistory } from './in-memory-sync-history.js';
+import type { ManualClock } from './manual-clock.js';
+
+export interface InMemoryAdapters {
+  readonly clock: ManualClock;
+  readonly settings: InMemorySettingsStore;
+  readonly agents: InMemoryAgentRegistry;
+  readonly queue: InMemoryJobQueue;
+  readonly runLog: InMemoryRunLog;
+  readonly history: InMemorySyncHistory;
+  readonly leadership: InMemoryLeaderElection;
+}
+
+/**
+ * Every port on the in-memory adapters the caller built (so a test keeps them in reach):
+ * loaded with the application module, it is the real wiring without PostgreSQL or Redis.
+ */
+export const inMemoryModule = (adapters: InMemoryAdapters) =>
+  new ContainerModule(({ bind }) => {
+    bind(CLOCK).toConstantValue(adapters.clock);
+    bind(SETTINGS_STORE).toConstantValue(adapters.settings);
+    bind(SETTINGS_FEED).toConstantValue(adapters.settings);
+    bind(AGENT_REGISTRY).toConstantValue(adapters.agents);
+    bind(JOB_QUEUE).toConstantValue(adapters.queue);
+    bind(QUEUE_INSPECTOR).toConstantValue(adapters.queue);
+    bind(RUN_LOG).toConstantValue(adapters.runLog);
+    bind(SYNC_HISTORY).toConstantValue(adapters.history);
+    bind(LEADER_ELECTION).toConstantValue(adapters.leadership);
+  });

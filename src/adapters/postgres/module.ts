@@ -1,0 +1,68 @@
+import { ContainerModule } from 'inversify';
+import type { Pool } from 'pg';
+import type { Config } from '../../config.js';
+import { RUN_LOG } from '../../domain/ports/run-log.js';
+import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
+import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
+import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
+import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../../lifecycle.js';
+import * as T from '../../tokens.js';
+import type { Logger } from '../observability/logger.js';
+import { componentLog } from '../observability/component-log.js';
+import { postgresProbe } from '../probes.js';
+import { runMigrations } from './migrate.js';
+import { createPool } from './pool.js';
+import { PostgresAgentRegistry } from './postgres-agent-registry.js';
+import { PostgresRunLog } from './postgres-run-log.js';
+import { PostgresSettingsFeed } from './postgres-settings-feed.js';
+import { PostgresSettingsStore } from './postgres-settings-store.js';
+import { PostgresSyncHistory } from './postgres-sync-history.js';
+import { PG_POOL } from './tokens.js';
+
+/** PostgreSQL: the pool (built synchronously; the boot wait comes first), stores, feed, schema. */
+export const postgresModule = (config: Config, logger: Logger) =>
+  new ContainerModule(({ bind }) => {
+    const pool = createPool(config.databaseUrl, {
+      onError: (error) =>
+        logger.warn({ err: error }, `postgres: idle connection failed: ${error.message}`),
+    });
+    const feed = new PostgresSettingsFeed(
+      config.databaseUrl,
+      componentLog(logger, 'settings-feed'),
+    );
+    bind(PG_POOL).toConstantValue(pool);
+    bind(SETTINGS_STORE).to(PostgresSettingsStore);
+    bind(T.SOURCE_AGENT_REGISTRY).to(PostgresAgentRegistry);
+    bind(RUN_LOG).to(PostgresRunLog);
+    bind(SYNC_HISTORY).to(PostgresSyncHistory);
+    bind(SETTINGS_FEED).toConstantValue(feed);
+    bind(T.DEPENDENCY_PROBE).toConstantValue(postgresProbe(pool));
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
+      name: 'postgres pool',
+      order: BOOT_ORDER.connections,
+      stop: () => (pool as Pool).end(),
+    });
+    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
+      name: 'settings feed',
+      order: BOOT_ORDER.connections,
+      stop: () => feed.close(),
+    });
+    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
+      name: 'migrations',
+      order: BOOT_ORDER.migrations,
+      start: async (signal) => {
+        const applied = await runMigrations(
+          config.databaseUrl,
+          (message, level) => logger[level]({ step: 'migrate' }, message),
+          signal,
+        );
+        logger.info(
+          { step: 'migrate', applied },
+          applied.length
+            ? `migrations applied: ${applied.join(', ')}`
+            : 'database schema is up to date',
+        );
+      },
+    });
+  });

@@ -1,0 +1,81 @@
+import { ContainerModule } from 'inversify';
+import type { Config } from '../../config.js';
+import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
+import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
+import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
+import { SYNC_HISTORY, type SyncHistory } from '../../domain/ports/sync-history.js';
+import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../../lifecycle.js';
+import * as T from '../../tokens.js';
+import { componentLog } from '../observability/component-log.js';
+import type { Logger } from '../observability/logger.js';
+import { redisProbe } from '../probes.js';
+import { BullMqHistoryRecorder } from './bullmq-history-recorder.js';
+import { BullMqJobQueue } from './bullmq-job-queue.js';
+import { closeQueue, createBullMqQueue } from './create-queue.js';
+import { RedisLeaderElection } from './redis-leader-election.js';
+import { BULLMQ_QUEUE } from './tokens.js';
+
+/** The lease key, beside the queue's own keys. */
+export const leaseKey = (config: Config): string =>
+  `${config.queuePrefix}:${config.queueName}:sync-scheduler:leader`;
+
+/**
+ * Redis: the producer connection and BullMQ queue (built synchronously; the boot wait comes
+ * first), the job queue and inspector, the leader lease, the history writer.
+ */
+export const queueModule = (config: Config, logger: Logger) =>
+  new ContainerModule(({ bind }) => {
+    const handle = createBullMqQueue({
+      redisUrl: config.redisUrl,
+      queueName: config.queueName,
+      prefix: config.queuePrefix,
+      onError: (error) => logger.warn({ err: error }, `redis: ${error.message}`),
+    });
+    bind(BULLMQ_QUEUE).toConstantValue(handle.queue);
+    bind(T.REDIS_CONNECTION).toConstantValue(handle.connection);
+    bind(T.DEPENDENCY_PROBE).toConstantValue(redisProbe(handle.connection));
+    // Leadership lives next to the queue it guards, on a connection of its own: whoever cannot
+    // reach Redis cannot enqueue anyway, and a PostgreSQL outage does not stop scheduling.
+    bind(LEADER_ELECTION).toConstantValue(
+      new RedisLeaderElection({
+        redisUrl: config.redisUrl,
+        key: leaseKey(config),
+        pollMs: config.leaderPollMs,
+        leaseMs: config.leaderLeaseMs,
+        log: componentLog(logger, 'leader-election'),
+      }),
+    );
+    bind(BullMqJobQueue).toSelf();
+    bind(JOB_QUEUE).toService(BullMqJobQueue);
+    bind(QUEUE_INSPECTOR).toService(BullMqJobQueue);
+    bind(T.HISTORY_RECORDER).toResolvedValue(
+      (history: SyncHistory) =>
+        new BullMqHistoryRecorder(handle.queue, history, {
+          redisUrl: config.redisUrl,
+          queueName: config.queueName,
+          prefix: config.queuePrefix,
+          onError: (error) =>
+            logger.warn({ err: error }, 'sync history: an outcome was not recorded'),
+        }),
+      [SYNC_HISTORY],
+    );
+    // A tick still sending when shutdown stops waiting: cut the producer, or it would keep
+    // building and sending chunks and eat the CPU the rest of the shutdown needs. Each job is
+    // its own atomic script in Redis, so nothing is left half-written.
+    bind(T.ON_DRAIN_TIMEOUT).toConstantValue(() => handle.connection.disconnect());
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
+      name: 'redis producer',
+      order: BOOT_ORDER.connections,
+      stop: () => closeQueue(handle),
+    });
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (recorder: BullMqHistoryRecorder) => ({
+        name: 'history recorder',
+        order: BOOT_ORDER.housekeeping,
+        start: async () => recorder.start(),
+        stop: () => recorder.close(),
+      }),
+      [T.HISTORY_RECORDER],
+    );
+  });

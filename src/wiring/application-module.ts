@@ -1,0 +1,227 @@
+import { ContainerModule } from 'inversify';
+import { errorMessage } from '../adapters/error-message.js';
+import type { Logger } from '../adapters/observability/logger.js';
+import type { Metrics } from '../adapters/observability/metrics.js';
+import type { DependencyProbe } from '../adapters/probes.js';
+import type { SyncUseCases } from '../adapters/http/routes/sync-routes.js';
+import { waitForDependencies } from '../adapters/wait-for-dependencies.js';
+import { FollowDesiredState } from '../application/follow-desired-state.js';
+import { GetAutoSyncStatus } from '../application/get-auto-sync-status.js';
+import { GetIntervals } from '../application/get-intervals.js';
+import { GetMonitoringStatus } from '../application/get-monitoring-status.js';
+import { SchedulingService } from '../application/scheduling-service.js';
+import { SetSyncEnabled } from '../application/set-sync-enabled.js';
+import { StartAutoSync } from '../application/start-auto-sync.js';
+import { StopAutoSync } from '../application/stop-auto-sync.js';
+import { TriggerSync } from '../application/trigger-sync.js';
+import { UpdateInterval } from '../application/update-interval.js';
+import type { Config } from '../config.js';
+import { AGENT_REGISTRY, type AgentRegistry } from '../domain/ports/agent-registry.js';
+import { CLOCK, type Clock } from '../domain/ports/clock.js';
+import { JOB_QUEUE, type JobQueue } from '../domain/ports/job-queue.js';
+import { LEADER_ELECTION, type LeaderElection } from '../domain/ports/leader-election.js';
+import { QUEUE_INSPECTOR, type QueueInspector } from '../domain/ports/queue-inspector.js';
+import { RUN_LOG, type RunLog } from '../domain/ports/run-log.js';
+import { SETTINGS_FEED, type SettingsFeed } from '../domain/ports/settings-feed.js';
+import { SETTINGS_STORE, type SettingsStore } from '../domain/ports/settings-store.js';
+import { SYNC_HISTORY, type SyncHistory } from '../domain/ports/sync-history.js';
+import { TICK_OBSERVER, type TickObserver } from '../domain/ports/tick-observer.js';
+import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../lifecycle.js';
+import * as T from '../tokens.js';
+
+/** Told of leadership after the scheduler, e.g. the single history writer. */
+export interface LeadershipFollower {
+  onLeadership(isLeader: boolean): void;
+}
+
+/** The leader trims the sync history this often. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+/** Shutdown must finish within 5 s: a tick stuck on an unreachable Redis is not waited for. */
+export const DRAIN_TIMEOUT_MS = 2_000;
+
+const multiple = <S extends symbol>(serviceIdentifier: S) =>
+  ({ serviceIdentifier, isMultiple: true, optional: true }) as const;
+
+/**
+ * The use cases, the scheduling service and the process steps that drive them, over whatever
+ * adapters the other modules bind (PostgreSQL and Redis, or the in-memory ones in tests).
+ */
+export const applicationModule = (config: Config) =>
+  new ContainerModule(({ bind }) => {
+    bind(T.SCHEDULER).toResolvedValue(
+      (
+        clock: Clock,
+        queue: JobQueue,
+        agents: AgentRegistry,
+        runLog: RunLog,
+        observer: TickObserver,
+      ) => new SchedulingService({ clock, queue, agents, runLog, observer }),
+      [CLOCK, JOB_QUEUE, AGENT_REGISTRY, RUN_LOG, TICK_OBSERVER],
+    );
+    bind(T.FOLLOW_DESIRED_STATE).toResolvedValue(
+      (
+        scheduler: SchedulingService,
+        settings: SettingsStore,
+        feed: SettingsFeed,
+        clock: Clock,
+        logger: Logger,
+      ) =>
+        new FollowDesiredState(scheduler, settings, feed, clock, {
+          resyncMs: config.settingsResyncMs,
+          onError: (error) =>
+            logger.warn(
+              { err: error },
+              `desired state could not be reloaded (${errorMessage(error)}); will retry`,
+            ),
+        }),
+      [T.SCHEDULER, SETTINGS_STORE, SETTINGS_FEED, CLOCK, T.LOGGER],
+    );
+    bind(T.USE_CASES).toResolvedValue(
+      (
+        scheduler: SchedulingService,
+        settings: SettingsStore,
+        agents: AgentRegistry,
+        queue: JobQueue,
+        inspector: QueueInspector,
+        runLog: RunLog,
+        history: SyncHistory,
+        leadership: LeaderElection,
+        clock: Clock,
+      ): SyncUseCases => ({
+        startAutoSync: new StartAutoSync(scheduler, settings),
+        stopAutoSync: new StopAutoSync(scheduler, settings),
+        getAutoSyncStatus: new GetAutoSyncStatus(scheduler),
+        getIntervals: new GetIntervals(scheduler),
+        updateInterval: new UpdateInterval(scheduler, settings),
+        setSyncEnabled: new SetSyncEnabled(scheduler, settings),
+        triggerSync: new TriggerSync(agents, queue, clock),
+        getMonitoringStatus: new GetMonitoringStatus(
+          scheduler,
+          inspector,
+          runLog,
+          history,
+          leadership,
+          clock,
+        ),
+      }),
+      [
+        T.SCHEDULER,
+        SETTINGS_STORE,
+        AGENT_REGISTRY,
+        JOB_QUEUE,
+        QUEUE_INSPECTOR,
+        RUN_LOG,
+        SYNC_HISTORY,
+        LEADER_ELECTION,
+        CLOCK,
+      ],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (probes: DependencyProbe[], logger: Logger): ProcessComponent => ({
+        name: 'dependencies',
+        order: BOOT_ORDER.dependencies,
+        start: (signal) => waitForDependencies(probes, logger, { signal }),
+      }),
+      [multiple(T.DEPENDENCY_PROBE), T.LOGGER],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (follow: FollowDesiredState, scheduler: SchedulingService, logger: Logger) => ({
+        name: 'desired state',
+        order: BOOT_ORDER.desiredState,
+        start: async () => {
+          await follow.execute();
+          const intervals = scheduler.getDetailedIntervals();
+          const running = scheduler.isRunning();
+          logger.info(
+            { step: 'scheduler', running, intervals, enabled: scheduler.getEnabled() },
+            running
+              ? `scheduler started with intervals (minutes) ${JSON.stringify(intervals)}; ticks begin once this replica leads`
+              : 'auto-sync is stopped (an operator stopped it); POST /api/sync/auto-sync/start resumes it',
+          );
+        },
+        stop: async () => follow.stop(),
+      }),
+      [T.FOLLOW_DESIRED_STATE, T.SCHEDULER, T.LOGGER],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (scheduler: SchedulingService, onDrainTimeout: (() => void)[], logger: Logger) => ({
+        name: 'scheduling',
+        order: BOOT_ORDER.scheduling,
+        stop: async () => {
+          scheduler.close();
+          const drained = await Promise.race([
+            scheduler.drain().then(() => true),
+            new Promise<false>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS, false).unref()),
+          ]);
+          if (drained) return;
+          logger.warn('shutdown: a tick was still in flight; closing without it');
+          for (const cut of onDrainTimeout) cut();
+        },
+      }),
+      [T.SCHEDULER, multiple(T.ON_DRAIN_TIMEOUT), T.LOGGER],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (
+        election: LeaderElection,
+        scheduler: SchedulingService,
+        followers: LeadershipFollower[],
+        metrics: Metrics,
+        logger: Logger,
+      ) => ({
+        name: 'leadership',
+        order: BOOT_ORDER.leadership,
+        start: async (signal) => {
+          if (signal.aborted) return;
+          election.start((isLeader) => {
+            // Logged and applied in the order the election reports, synchronously: the
+            // scheduler steps down before anything else runs.
+            const lease = isLeader ? election.currentLease() : null;
+            metrics.leader.set(lease ? 1 : 0);
+            logger.info(
+              {
+                event: 'leadership',
+                isLeader: lease !== null,
+                replicaId: election.replicaId,
+                term: lease?.term,
+              },
+              lease
+                ? `this replica now leads (term ${lease.term}): it schedules the syncs`
+                : 'this replica does not lead: it stopped scheduling',
+            );
+            void scheduler.setLeader(lease);
+            for (const follower of followers) follower.onLeadership(lease !== null);
+          });
+        },
+        stop: () => election.stop(),
+      }),
+      [LEADER_ELECTION, T.SCHEDULER, multiple(T.LEADERSHIP_FOLLOWER), T.METRICS, T.LOGGER],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (clock: Clock, election: LeaderElection, history: SyncHistory, logger: Logger) => {
+        let cancel: (() => void) | undefined;
+        const prune = async (): Promise<void> => {
+          if (!election.isLeader()) return;
+          try {
+            const removed = await history.prune();
+            if (removed > 0) logger.info({ removed }, `sync history: pruned ${removed} old events`);
+          } catch (error) {
+            logger.warn({ err: error }, `sync history could not be pruned: ${errorMessage(error)}`);
+          }
+        };
+        return {
+          name: 'history pruning',
+          order: BOOT_ORDER.housekeeping,
+          start: async (signal) => {
+            if (!signal.aborted) cancel = clock.every(PRUNE_EVERY_MS, () => void prune());
+          },
+          stop: async () => cancel?.(),
+        };
+      },
+      [CLOCK, LEADER_ELECTION, SYNC_HISTORY, T.LOGGER],
+    );
+  });
