@@ -1,4 +1,9 @@
-import type { TickFailure, TickObserver, TickReport } from '../../domain/ports/tick-observer.js';
+import type {
+  TickFailure,
+  TickFenced,
+  TickObserver,
+  TickReport,
+} from '../../domain/ports/tick-observer.js';
 import type { SyncType } from '../../domain/sync-types.js';
 
 /** Remembers every report, for tests and for a process without metrics. */
@@ -6,6 +11,7 @@ export class RecordingTickObserver implements TickObserver {
   readonly completed: TickReport[] = [];
   readonly failed: TickFailure[] = [];
   readonly skipped: SyncType[] = [];
+  readonly fenced: TickFenced[] = [];
 
   tickCompleted(report: TickReport): void {
     this.completed.push(report);
@@ -17,5 +23,9 @@ export class RecordingTickObserver implements TickObserver {
 
   tickSkipped(type: SyncType): void {
     this.skipped.push(type);
+  }
+
+  tickFenced(fenced: TickFenced): void {
+    this.fenced.push(fenced);
   }
 }

@@ -1,6 +1,11 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.js';
-import type { TickFailure, TickObserver, TickReport } from '../../domain/ports/tick-observer.js';
+import type {
+  TickFailure,
+  TickFenced,
+  TickObserver,
+  TickReport,
+} from '../../domain/ports/tick-observer.js';
 import type { SyncType } from '../../domain/sync-types.js';
 import type { Metrics } from './metrics.js';
 
@@ -29,6 +34,16 @@ export class LoggingTickObserver implements TickObserver {
     this.logger.error(
       { event: 'tick_failed', type, stage, durationMs, err: error },
       `tick ${type} failed during ${stage}: ${errorMessage(error)}; the next tick will retry`,
+    );
+  }
+
+  tickFenced({ type, at, jobs }: TickFenced): void {
+    this.metrics.fencedChunks.inc({ type, at });
+    this.logger.warn(
+      { event: 'tick_fenced', type, at, jobs },
+      at === 'fire'
+        ? `tick ${type} not run: this replica's leader lease had passed when its timer fired`
+        : `tick ${type}: ${jobs} jobs not sent: the leader lease no longer holds (fenced; the new leader schedules them)`,
     );
   }
 

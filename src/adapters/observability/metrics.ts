@@ -24,6 +24,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['type'] as const,
       registers,
     }),
+    fencedChunks: new Counter({
+      name: 'sync_scheduler_fenced_chunks_total',
+      help: 'Enqueues refused because this replica no longer held the leader lease, by type and where (fire: the timer fired after the lease passed; chunk: the queue refused a chunk).',
+      labelNames: ['type', 'at'] as const,
+      registers,
+    }),
     tickFailures: new Counter({
       name: 'sync_scheduler_tick_failures_total',
       help: 'Failed ticks by type and stage (agentLookup, enqueue).',

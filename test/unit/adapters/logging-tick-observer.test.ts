@@ -25,6 +25,7 @@ describe('LoggingTickObserver', () => {
       agents: 3,
       added: 2,
       deduplicated: 1,
+      fenced: 0,
       durationMs: 12,
     });
     observer.tickFailed({
