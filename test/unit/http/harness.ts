@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createHttpApp } from '../../../src/adapters/http/app.js';
 import { signToken } from '../../../src/adapters/http/auth.js';
+import { JwtVerifier } from '../../../src/adapters/http/jwt-verifier.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
 import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemorySyncHistory } from '../../../src/adapters/memory/in-memory-sync-history.js';
@@ -48,6 +49,8 @@ export interface StartOptions {
   readonly lastRuns?: 'just-ran' | 'never';
   /** Replaces the /readyz details, which default to this replica's leadership. */
   readonly details?: () => Record<string, unknown>;
+  /** The verifier the app uses; default: one that knows SECRET, with the default rules. */
+  readonly jwt?: JwtVerifier;
 }
 
 /**
@@ -88,7 +91,7 @@ export async function startApp(options: StartOptions = {}) {
       options.details ??
       (() => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId })),
     metricsRegistry: registry,
-    jwtSecret: SECRET,
+    jwt: options.jwt ?? new JwtVerifier({ secret: SECRET }),
     logger,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
   });
