@@ -8,7 +8,13 @@ import { signToken } from '../src/adapters/http/auth.js';
 import { createLogger } from '../src/adapters/observability/logger.js';
 import { Service } from '../src/service.js';
 import { createTestDatabase } from '../test/support/postgres.js';
-import { aPrefix, deletePrefix, eventually, testConfig } from '../test/support/service.js';
+import {
+  aPrefix,
+  deletePrefix,
+  eventually,
+  TEST_JWT_SECRET,
+  testConfig,
+} from '../test/support/service.js';
 import {
   checksTable,
   fmt,
@@ -66,7 +72,7 @@ export const http: Benchmark = {
     try {
       await service.start();
       await eventually(() => service.scheduler.isLeader(), 10_000);
-      const auth = { authorization: `Bearer ${await signToken(config.jwtSecret)}` };
+      const auth = { authorization: `Bearer ${await signToken(TEST_JWT_SECRET)}` };
       const real = await fetch(urlOf(service.port, INTERVALS_PATH), { headers: auth });
       if (real.status !== 200) throw new Error(`GET ${INTERVALS_PATH}: ${real.status}`);
       bare = await startBareApp(await real.json());

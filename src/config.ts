@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** Insecure on purpose and refused in production: lets `npm start` and `npm run token` agree. */
-export const DEV_JWT_SECRET = 'dev-only-insecure-secret-do-not-use-in-production';
+/** HMAC-SHA256 keys shorter than its 256-bit output weaken it (RFC 7518 §3.2). */
+const MIN_JWT_SECRET_BYTES = 32;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -16,7 +16,17 @@ const schema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
     QUEUE_NAME: z.string().min(1).default('operations'),
     QUEUE_PREFIX: z.string().min(1).default('bull'),
-    JWT_SECRET: z.string().optional(),
+    // No default, in any environment: without it the service uses the secret it generated
+    // and stored in PostgreSQL (see postgres-jwt-secret.ts).
+    JWT_SECRET: z
+      .string()
+      .refine((secret) => Buffer.byteLength(secret) >= MIN_JWT_SECRET_BYTES, {
+        message: `must be at least ${MIN_JWT_SECRET_BYTES} bytes`,
+      })
+      .optional(),
+    JWT_MAX_TTL_S: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     LEADER_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
@@ -32,12 +42,6 @@ const schema = z
           'must be at least 3 × LEADER_POLL_MS, so that a leader can miss a renewal and still step down before its lease expires',
       });
     }
-    if (env.NODE_ENV !== 'production') return;
-    if (!env.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
-    } else if (Buffer.byteLength(env.JWT_SECRET) < 32) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be at least 32 bytes' });
-    }
   });
 
 export interface Config {
@@ -47,7 +51,13 @@ export interface Config {
   readonly redisUrl: string;
   readonly queueName: string;
   readonly queuePrefix: string;
-  readonly jwtSecret: string;
+  /** Undefined: use the secret stored in PostgreSQL, generated on first boot. */
+  readonly jwtSecret: string | undefined;
+  /** Longest token lifetime accepted (exp - iat, or exp - now without iat), in seconds. */
+  readonly jwtMaxTtlS: number;
+  /** When set, a token's `iss` / `aud` must match. */
+  readonly jwtIssuer: string | undefined;
+  readonly jwtAudience: string | undefined;
   readonly agentCacheTtlMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** How often a follower tries for leadership and the leader renews its lease. */
@@ -77,7 +87,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     queueName: e.QUEUE_NAME,
     queuePrefix: e.QUEUE_PREFIX,
-    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtSecret: e.JWT_SECRET,
+    jwtMaxTtlS: e.JWT_MAX_TTL_S,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE,
     agentCacheTtlMs: e.AGENT_CACHE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     leaderPollMs: e.LEADER_POLL_MS,

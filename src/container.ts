@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Clock } from './domain/ports/clock.js';
 import * as T from './tokens.js';
 import { applicationModule } from './wiring/application-module.js';
+import { authModule } from './wiring/auth-module.js';
 
 export interface Infrastructure {
   readonly logger: Logger;
@@ -35,6 +36,7 @@ export function buildContainer(config: Config, infra: Infrastructure): Container
     queueModule(config, infra.logger),
     applicationModule(config),
     httpModule(config),
+    authModule(config),
   );
   return container;
 }

@@ -147,7 +147,10 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
   it("refuses a bad token with the server's own message", async () => {
     const refusals = [
       ['not-a-token', 'The token is invalid.'],
-      [await signToken(TEST_JWT_SECRET, { ttl: '-1h' }), 'The token has expired.'],
+      [
+        await signToken(TEST_JWT_SECRET, { ttl: '-1h' }),
+        'The token has expired: claim "exp" is in the past.',
+      ],
       [await signToken(TEST_JWT_SECRET, { role: 'viewer' }), 'This route requires the admin role.'],
     ];
     for (const [pasted, message] of refusals) {

@@ -6,6 +6,7 @@ import { requireAdmin } from './auth-middleware.js';
 import { refuseWritesWhenDraining } from './draining.js';
 import { mapErrors } from './error-middleware.js';
 import { jsonBody } from './json-body.js';
+import { JwtVerifier } from './jwt-verifier.js';
 import { observeRequests } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
@@ -21,7 +22,17 @@ export interface HttpDeps {
   /** Merged into every /readyz body, e.g. `{ leader, replicaId }`; it cannot change the verdict. */
   readonly details?: () => Readonly<Record<string, unknown>>;
   readonly metricsRegistry: Registry;
-  readonly jwtSecret: string;
+  /**
+   * Verifies admin tokens; the caller gives it the secret when known (`setSecret`), and
+   * /api/sync answers 503 until then.
+   */
+  readonly jwt?: JwtVerifier;
+  /**
+   * Shorthand for `jwt: new JwtVerifier({ secret })` with the default rules (lifetime at most
+   * 86400 s, no issuer or audience). Ignored when `jwt` is given; undefined and no `jwt`: the
+   * admin API answers 503.
+   */
+  readonly jwtSecret?: string | undefined;
   readonly logger: Logger;
   /** false once shutdown began: writes get 503, reads are still answered (default: always). */
   readonly acceptingWrites?: () => boolean;
@@ -69,7 +80,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ),
   );
   app.use(mapErrors(logger));
-  app.use(requireAdmin(deps.jwtSecret));
+  app.use(requireAdmin(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));
   app.use(refuseWritesWhenDraining(deps.acceptingWrites ?? (() => true)));
   app.use(routingErrors);
   app.use(router.routes());

@@ -1,8 +1,7 @@
-import { errors } from 'jose';
 import type { Middleware } from 'koa';
-import { ADMIN_ROLE, secretKey, verifyToken, type SecretKey } from './auth.js';
+import { ADMIN_ROLE } from './auth.js';
 import { HttpProblem } from './http-problem.js';
-import { VerifiedTokens } from './verified-tokens.js';
+import { NOT_READY, type JwtVerifier } from './jwt-verifier.js';
 
 /** Case-insensitive on purpose: auth must cover every spelling any router might match. */
 const PROTECTED_PATH = /^\/api\/sync(?:\/|$)/i;
@@ -25,31 +24,17 @@ function bearerToken(header: string): string {
   return token;
 }
 
-async function claimsOf(token: string, key: Promise<SecretKey>): Promise<Record<string, unknown>> {
-  try {
-    return await verifyToken(token, await key);
-  } catch (error) {
-    const message =
-      error instanceof errors.JWTExpired ? 'The token has expired.' : 'The token is invalid.';
-    throw unauthorized(message, 'Bearer error="invalid_token"');
-  }
-}
-
 /**
- * Guards /api/sync: a valid HS256 admin JWT or 401/403. It runs before routing and body
- * parsing, so an unauthenticated caller learns nothing about routes or validation.
+ * Guards /api/sync: a valid HS256 admin JWT or 401/403, and 503 while no key is known yet
+ * (the service listens before PostgreSQL, where the generated secret lives, answers). It runs
+ * before routing and body parsing, so an unauthenticated caller learns nothing about routes
+ * or validation.
  */
-export function requireAdmin(jwtSecret: string): Middleware {
-  const key = secretKey(jwtSecret);
-  const verified = new VerifiedTokens();
+export function requireAdmin(verifier: JwtVerifier): Middleware {
   return async (ctx, next) => {
     if (!PROTECTED_PATH.test(ctx.path)) return next();
-    const token = bearerToken(ctx.get('Authorization'));
-    let claims = verified.get(token);
-    if (!claims) {
-      claims = await claimsOf(token, key);
-      verified.set(token, claims);
-    }
+    if (!verifier.ready) throw new HttpProblem(503, NOT_READY, { 'Retry-After': '1' });
+    const claims = await verifier.verify(bearerToken(ctx.get('Authorization')));
     if (claims.role !== ADMIN_ROLE)
       throw new HttpProblem(403, 'This route requires the admin role.');
     await next();

@@ -1,9 +1,12 @@
 import { webcrypto } from 'node:crypto';
-import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { SignJWT } from 'jose';
 
 export const ADMIN_ROLE = 'admin';
 /** Pinned: a token may not choose its own algorithm (no "none", no RS/HS confusion). */
-const ALGORITHM = 'HS256';
+export const ALGORITHM = 'HS256';
+
+/** JWT_SECRET as UTF-8 bytes, or the random bytes stored in PostgreSQL. */
+export type Secret = string | Uint8Array;
 
 export type SecretKey = webcrypto.CryptoKey;
 
@@ -12,6 +15,8 @@ export interface TokenOptions {
   readonly subject?: string;
   /** jose time span, e.g. '12h', '30m'; '-1h' yields an already expired token. */
   readonly ttl?: string;
+  readonly issuer?: string | undefined;
+  readonly audience?: string | undefined;
 }
 
 /**
@@ -19,28 +24,24 @@ export interface TokenOptions {
  * imports the key again on every call, which cost about a fifth of the CPU of an
  * authenticated GET (bench/http.ts).
  */
-export const secretKey = (secret: string): Promise<SecretKey> =>
+export const secretKey = (secret: Secret): Promise<SecretKey> =>
   webcrypto.subtle.importKey(
     'raw',
-    new TextEncoder().encode(secret),
+    typeof secret === 'string' ? new TextEncoder().encode(secret) : secret,
     { name: 'HMAC', hash: 'SHA-256' },
     false,
     ['sign', 'verify'],
   );
 
-/** Signs an HS256 JWT; shared by `npm run token` and the tests so both match the verifier. */
-export async function signToken(secret: string, options: TokenOptions = {}): Promise<string> {
-  const { role = ADMIN_ROLE, subject = 'admin-cli', ttl = '12h' } = options;
-  return new SignJWT({ role })
+/** Signs an HS256 JWT; shared by `npm run token` and the tests so both match JwtVerifier. */
+export async function signToken(secret: Secret, options: TokenOptions = {}): Promise<string> {
+  const { role = ADMIN_ROLE, subject = 'admin-cli', ttl = '12h', issuer, audience } = options;
+  const jwt = new SignJWT({ role })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(subject)
     .setIssuedAt()
-    .setExpirationTime(ttl)
-    .sign(await secretKey(secret));
-}
-
-/** Resolves to the claims of a well-formed, correctly signed, unexpired token; else rejects. */
-export async function verifyToken(token: string, key: SecretKey): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM] });
-  return payload;
+    .setExpirationTime(ttl);
+  if (issuer !== undefined) jwt.setIssuer(issuer);
+  if (audience !== undefined) jwt.setAudience(audience);
+  return jwt.sign(await secretKey(secret));
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DependencyProbe } from '../probes.js';
 import { createHttpApp } from './app.js';
+import { JwtVerifier } from './jwt-verifier.js';
 import type { SyncUseCases } from './routes/sync-routes.js';
 
 /** The HTTP server as a process component: the port it really listens on, for PORT=0. */
@@ -18,10 +19,13 @@ export interface HttpServer extends ProcessComponent {
 }
 
 export const HTTP_SERVER = Symbol.for('sync-scheduler/HttpServer');
+/** The admin token verifier: its key is JWT_SECRET, or the stored secret once it is read. */
+export const JWT_VERIFIER = Symbol.for('sync-scheduler/JwtVerifier');
 
 /** The admin API, health, readiness and metrics: listens first, closes after the ticks drained. */
 export const httpModule = (config: Config) =>
   new ContainerModule(({ bind }) => {
+    bind(JWT_VERIFIER).toConstantValue(JwtVerifier.fromConfig(config));
     bind(HTTP_SERVER).toResolvedValue(
       (
         useCases: SyncUseCases,
@@ -29,6 +33,7 @@ export const httpModule = (config: Config) =>
         leadership: LeaderElection,
         metrics: Metrics,
         logger: Logger,
+        jwt: JwtVerifier,
       ): HttpServer => {
         let server: Server | undefined;
         let acceptingWrites = true;
@@ -38,7 +43,7 @@ export const httpModule = (config: Config) =>
           readiness: probes,
           details: () => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId }),
           metricsRegistry: metrics.registry,
-          jwtSecret: config.jwtSecret,
+          jwt,
           logger,
           acceptingWrites: () => acceptingWrites,
         });
@@ -76,6 +81,7 @@ export const httpModule = (config: Config) =>
         LEADER_ELECTION,
         T.METRICS,
         T.LOGGER,
+        JWT_VERIFIER,
       ],
     );
     bind(PROCESS_COMPONENT).toService(HTTP_SERVER);

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createHttpApp } from '../../../src/adapters/http/app.js';
 import { signToken } from '../../../src/adapters/http/auth.js';
+import { JwtVerifier } from '../../../src/adapters/http/jwt-verifier.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
 import { Container } from 'inversify';
 import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
@@ -62,6 +63,8 @@ export interface StartOptions {
   readonly running?: boolean;
   /** Replaces the /readyz details, which default to this replica's leadership. */
   readonly details?: () => Record<string, unknown>;
+  /** The verifier the app uses; default: one that knows SECRET, with the default rules. */
+  readonly jwt?: JwtVerifier;
 }
 
 /**
@@ -117,7 +120,7 @@ export async function startApp(options: StartOptions = {}) {
       options.details ??
       (() => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId })),
     metricsRegistry: registry,
-    jwtSecret: SECRET,
+    jwt: options.jwt ?? new JwtVerifier({ secret: SECRET }),
     logger,
     acceptingWrites: () => !options.draining,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
