@@ -345,15 +345,23 @@ describe('BullMqJobQueue behind a fence', () => {
     }
     const jobs = new HandedOver(test.queue, leaseKey, (info) => fenced.push(info));
 
-    expect(await jobs.enqueue(agents(1_500), lease(7))).toEqual({
-      added: 0,
-      deduplicated: 0,
-      fenced: 1_500,
-    });
+    for (const count of [3, 1_500]) {
+      await test.connection.set(leaseKey, 'replica-a:7', 'PX', 60_000);
+      expect(await jobs.enqueue(agents(count), lease(7))).toEqual({
+        added: 0,
+        deduplicated: 0,
+        fenced: count,
+      });
+    }
     expect(await storedKeys()).toEqual([]);
-    expect(fenced).toEqual([
-      { token: 'replica-a:7', term: 7, reason: 'lease-key-changed', fenced: 1_500 },
-    ]);
+    expect(fenced).toEqual(
+      [3, 1_500].map((count) => ({
+        token: 'replica-a:7',
+        term: 7,
+        reason: 'lease-key-changed',
+        fenced: count,
+      })),
+    );
   });
 
   it('reports a chunk refused by the local deadline, and sends nothing', async () => {

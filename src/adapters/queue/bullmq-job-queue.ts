@@ -119,7 +119,8 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
       const refused = ids.filter((id) => id === FENCED).length;
       if (refused > 0) {
         nextHeld?.catch(() => {});
-        return refuse('lease-key-changed', refused + jobs.length - (i + 1) * ENQUEUE_CHUNK_SIZE);
+        const after = Math.max(0, jobs.length - (i + 1) * ENQUEUE_CHUNK_SIZE);
+        return refuse('lease-key-changed', refused + after);
       }
     }
     return { added, deduplicated: jobs.length - added, fenced: 0 };
