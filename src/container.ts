@@ -13,6 +13,7 @@ import type { Clock } from './domain/ports/clock.js';
 import * as T from './tokens.js';
 import { applicationModule } from './wiring/application-module.js';
 import { authModule } from './wiring/auth-module.js';
+import { runLogModule } from './wiring/run-log-module.js';
 
 export interface Infrastructure {
   readonly logger: Logger;
@@ -37,6 +38,7 @@ export function buildContainer(config: Config, infra: Infrastructure): Container
     applicationModule(config),
     httpModule(config),
     authModule(config),
+    runLogModule(),
   );
   return container;
 }

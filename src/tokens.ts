@@ -15,3 +15,6 @@ export const DEPENDENCY_PROBE = Symbol.for('sync-scheduler/DependencyProbe');
 export const ON_DRAIN_TIMEOUT = Symbol.for('sync-scheduler/OnDrainTimeout');
 /** Told of every leadership change after the scheduler (multi-bound), e.g. the history writer. */
 export const LEADERSHIP_FOLLOWER = Symbol.for('sync-scheduler/LeadershipFollower');
+/** The two run logs the scheduler's RunLog takes the newer of (PostgreSQL and Redis). */
+export const POSTGRES_RUN_LOG = Symbol.for('sync-scheduler/PostgresRunLog');
+export const REDIS_RUN_LOG = Symbol.for('sync-scheduler/RedisRunLog');

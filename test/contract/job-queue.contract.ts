@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobQueue, SyncJob } from '../../src/domain/ports/job-queue.js';
+import type { Lease } from '../../src/domain/ports/leader-election.js';
 import type { QueueInspector } from '../../src/domain/ports/queue-inspector.js';
 import { SERVICE_ACCOUNT, type SyncType } from '../../src/domain/sync-types.js';
 
@@ -9,7 +10,14 @@ export interface JobQueueFixture {
   startJob(type: SyncType, userId: string): Promise<void>;
   /** A worker finishes the pending (or running) job for (type, userId) successfully. */
   completeJob(type: SyncType, userId: string): Promise<void>;
+  /** Makes the lease key hold `token` (null: no leader), as a leader election would. */
+  setLeaseHolder(token: string | null): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** A lease for the fence; `isValid` answers from `validity` on each call. */
+function aLease(term: number, validity: () => boolean = () => true): Lease {
+  return { token: `replica-a:${term}`, term, isValid: validity };
 }
 
 const TICK = 1_700_000_000_000;
@@ -126,6 +134,74 @@ export function describeJobQueueContract(
           expect(await queue.enqueue(shared)).toEqual({ added: 0, deduplicated: 1, fenced: 0 });
           await completeJob('products', SERVICE_ACCOUNT);
           expect(await queue.enqueue(shared)).toEqual({ added: 1, deduplicated: 0, fenced: 0 });
+        }));
+    });
+
+    describe('enqueue with a fence', () => {
+      it('adds while the lease is valid and its key holds the token', () =>
+        withQueue(async ({ queue, setLeaseHolder }) => {
+          const lease = aLease(7);
+          await setLeaseHolder(lease.token);
+          expect(await queue.enqueue(orders('a-1', 'a-2'), lease)).toEqual({
+            added: 2,
+            deduplicated: 0,
+            fenced: 0,
+          });
+          expect(await queue.enqueue(orders('a-1', 'a-3'), lease)).toEqual({
+            added: 1,
+            deduplicated: 1,
+            fenced: 0,
+          });
+        }));
+
+      it('sends nothing once the lease is no longer valid', () =>
+        withQueue(async ({ queue, setLeaseHolder }) => {
+          const lease = aLease(7, () => false);
+          await setLeaseHolder(lease.token);
+          expect(await queue.enqueue(orders('a-1', 'a-2', 'a-3'), lease)).toEqual({
+            added: 0,
+            deduplicated: 0,
+            fenced: 3,
+          });
+          expect(await queue.counts()).toEqual(EMPTY);
+        }));
+
+      it('sends nothing while the lease key holds another token, or none', () =>
+        withQueue(async ({ queue, setLeaseHolder }) => {
+          for (const holder of ['other:9', 'replica-a:6', null]) {
+            await setLeaseHolder(holder);
+            expect(await queue.enqueue(orders('a-1', 'a-2'), aLease(7))).toEqual({
+              added: 0,
+              deduplicated: 0,
+              fenced: 2,
+            });
+          }
+          expect(await queue.counts()).toEqual(EMPTY);
+        }));
+
+      it('stores the chunk sent before the lease passed, and sends nothing after it', () =>
+        withQueue(async ({ queue, setLeaseHolder }) => {
+          let checks = 0;
+          const lease = aLease(7, () => ++checks === 1);
+          await setLeaseHolder(lease.token);
+          const batch = Array.from({ length: 2_500 }, (_, i) => aJob('orders', `agent-${i}`));
+          expect(await queue.enqueue(batch, lease)).toEqual({
+            added: 1_000,
+            deduplicated: 0,
+            fenced: 1_500,
+          });
+          expect(checks).toBe(2);
+          expect((await queue.counts()).prioritized).toBe(1_000);
+        }));
+
+      it('fences nothing without a fence, whoever holds the lease key', () =>
+        withQueue(async ({ queue, setLeaseHolder }) => {
+          await setLeaseHolder('other:9');
+          expect(await queue.enqueue(orders('a-1'))).toEqual({
+            added: 1,
+            deduplicated: 0,
+            fenced: 0,
+          });
         }));
     });
 

@@ -5,9 +5,13 @@ import { createTestQueue } from '../support/redis.js';
 import { describeJobQueueContract } from './job-queue.contract.js';
 
 describeJobQueueContract('InMemoryJobQueue', async () => {
-  const queue = new InMemoryJobQueue();
+  let holder: string | null = null;
+  const queue = new InMemoryJobQueue(() => holder);
   return {
     queue,
+    setLeaseHolder: async (token) => {
+      holder = token;
+    },
     startJob: async (type, userId) => queue.start(type, userId),
     completeJob: async (type, userId) => queue.complete(type, userId),
     cleanup: async () => {},
@@ -18,8 +22,13 @@ describeJobQueueContract('InMemoryJobQueue', async () => {
 describeJobQueueContract('BullMqJobQueue', async () => {
   const test = await createTestQueue();
   const worker = new ManualWorker(test);
+  const leaseKey = `${test.prefix}:${test.queueName}:sync-scheduler:leader`;
   return {
-    queue: new BullMqJobQueue(test.queue),
+    queue: new BullMqJobQueue(test.queue, leaseKey),
+    setLeaseHolder: async (token) => {
+      if (token === null) await test.connection.del(leaseKey);
+      else await test.connection.set(leaseKey, token, 'PX', 60_000);
+    },
     startJob: async (type, userId) => {
       await worker.start(type, userId);
     },

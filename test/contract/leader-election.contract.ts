@@ -64,6 +64,38 @@ export function describeLeaderElectionContract(
         await election.stop();
       }));
 
+    describe('currentLease', () => {
+      it('is null before it starts', () =>
+        withElection(async (election) => {
+          expect(election.currentLease()).toBeNull();
+        }));
+
+      it('is a valid lease whose token is the replica and the term while it leads', () =>
+        withElection(async (election) => {
+          election.start(() => {});
+          await vi.waitFor(() => expect(election.isLeader()).toBe(true), { timeout: 5_000 });
+
+          const lease = election.currentLease();
+          expect(lease).not.toBeNull();
+          expect(lease!.term).toBeGreaterThan(0);
+          expect(Number.isInteger(lease!.term)).toBe(true);
+          expect(lease!.token).toBe(`${election.replicaId}:${lease!.term}`);
+          expect(lease!.isValid()).toBe(true);
+        }));
+
+      it('is given up by stop: the lease held turns invalid, and there is none after', () =>
+        withElection(async (election) => {
+          election.start(() => {});
+          await vi.waitFor(() => expect(election.isLeader()).toBe(true), { timeout: 5_000 });
+          const lease = election.currentLease()!;
+
+          await election.stop();
+
+          expect(lease.isValid()).toBe(false);
+          expect(election.currentLease()).toBeNull();
+        }));
+    });
+
     it('names its replica', () =>
       withElection(async (election) => {
         expect(election.replicaId).toMatch(/\S/);

@@ -330,6 +330,67 @@ describe('RedisLeaderElection among replicas', () => {
     expect(election.isLeader()).toBe(false);
   });
 
+  it('stops the lease it held when stopped, for good', async () => {
+    const election = anElection();
+    election.start(() => {});
+    await vi.waitFor(() => expect(election.isLeader()).toBe(true));
+    const lease = election.currentLease()!;
+
+    await election.stop();
+    await sleep(2 * POLL_MS);
+
+    expect(lease.isValid()).toBe(false);
+    expect(election.currentLease()).toBeNull();
+  });
+
+  // A stall (GC pause, SIGSTOP) longer than the safety margin: the timers run late and the key
+  // may still hold our token. The lease that passed its deadline must stay invalid even though a
+  // renewal would still succeed, and leading again takes a fresh acquisition with a higher term.
+  it('after a stall past its deadline, keeps the old lease invalid and leads only with a new term', async () => {
+    const leaseMs = 600;
+    const pollMs = 200;
+    const margin = Math.max(pollMs, leaseMs / 4);
+    const warnings: string[] = [];
+    const changes: boolean[] = [];
+    const key = aKey();
+    const election = anElection({
+      key,
+      leaseMs,
+      pollMs,
+      log: (message, level) => level === 'warn' && warnings.push(message),
+    });
+    election.start((isLeader) => changes.push(isLeader));
+    await vi.waitFor(() => expect(election.isLeader()).toBe(true));
+    // Just after a renewal, so that the stall outlasts a whole deadline.
+    await sleep(pollMs / 2);
+    const old = election.currentLease()!;
+    expect(old.isValid()).toBe(true);
+
+    const stalledAt = performance.now();
+    while (performance.now() - stalledAt < leaseMs - margin + 50) {
+      // Blocks the event loop: no timer, no renewal, no reply is handled meanwhile.
+    }
+
+    expect(old.isValid()).toBe(false);
+    const renewed = await vi.waitFor(
+      () => {
+        const lease = election.currentLease();
+        expect(lease?.term).toBeGreaterThan(old.term);
+        return lease!;
+      },
+      { timeout: 3_000, interval: 10 },
+    );
+    expect(renewed.token).toBe(`${election.replicaId}:${renewed.term}`);
+    expect(changes).toEqual([true, false, true]);
+    expect(warnings.some((message) => /deadline/.test(message))).toBe(true);
+
+    // Several renewals later the old lease is still dead.
+    await sleep(3 * pollMs);
+    expect(old.isValid()).toBe(false);
+    expect(renewed.isValid()).toBe(true);
+    expect(await redis.get(key)).toBe(renewed.token);
+  });
+
   it('refuses a lease shorter than three polls', async () => {
     await new RedisLeaderElection({ redisUrl: TEST_REDIS_URL, key: aKey(), pollMs: 500 }).stop();
     expect(

@@ -9,10 +9,19 @@ export interface RunLogFixture {
 const T0 = Date.UTC(2026, 11, 1, 9, 30, 0, 123);
 const MINUTE = 60_000;
 
+export interface RunLogContractOptions {
+  /**
+   * The log only ever raises a type's run (RedisRunLog, and NewestRunLog over it): an earlier
+   * record after a later one is ignored instead of believed.
+   */
+  readonly raiseOnly?: boolean;
+}
+
 /** What every RunLog must do; `makeRunLog` hands out one with no run recorded. */
 export function describeRunLogContract(
   name: string,
   makeRunLog: () => Promise<RunLogFixture>,
+  { raiseOnly = false }: RunLogContractOptions = {},
 ): void {
   describe(name, () => {
     const withRunLog = async (test: (runLog: RunLog) => Promise<void>): Promise<void> => {
@@ -53,11 +62,20 @@ export function describeRunLogContract(
         });
       }));
 
-    it('lets a later record move the time back (a corrected clock is believed)', () =>
-      withRunLog(async (runLog) => {
-        await runLog.recordRun('invoices', T0 + 60 * MINUTE);
-        await runLog.recordRun('invoices', T0);
-        expect((await runLog.loadLastRuns()).invoices).toBe(T0);
-      }));
+    if (raiseOnly) {
+      it('keeps the later run when an earlier one is recorded after it (a late writer)', () =>
+        withRunLog(async (runLog) => {
+          await runLog.recordRun('invoices', T0 + 60 * MINUTE);
+          await runLog.recordRun('invoices', T0);
+          expect((await runLog.loadLastRuns()).invoices).toBe(T0 + 60 * MINUTE);
+        }));
+    } else {
+      it('lets a later record move the time back (a corrected clock is believed)', () =>
+        withRunLog(async (runLog) => {
+          await runLog.recordRun('invoices', T0 + 60 * MINUTE);
+          await runLog.recordRun('invoices', T0);
+          expect((await runLog.loadLastRuns()).invoices).toBe(T0);
+        }));
+    }
   });
 }

@@ -6,6 +6,9 @@ import { asAdapterFailure } from './failure.js';
 
 const UNREACHABLE = 'The jobs could not be enqueued: the queue is unreachable.';
 
+/** Jobs per fence check, as BullMqJobQueue's ENQUEUE_CHUNK_SIZE. */
+const CHUNK_SIZE = 1_000;
+
 interface PendingJob {
   readonly job: SyncJob;
   readonly jobId: string;
@@ -26,20 +29,28 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
   /** `leaseHolder`: what the lease key holds (e.g. InMemoryLeaderElection.holder). */
   constructor(private readonly leaseHolder?: () => string | null) {}
 
+  /**
+   * Like BullMqJobQueue, checks the fence before every chunk of CHUNK_SIZE jobs; the first
+   * refused chunk ends the call, and the rest of the batch lands in `fencedBatches`.
+   */
   async enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
-    if (fence && (!fence.isValid() || (this.leaseHolder && this.leaseHolder() !== fence.token))) {
-      this.fencedBatches.push([...jobs]);
-      return { added: 0, deduplicated: 0, fenced: jobs.length };
+    let added = 0;
+    for (let start = 0; start < Math.max(jobs.length, 1); start += CHUNK_SIZE) {
+      if (fence && (!fence.isValid() || (this.leaseHolder && this.leaseHolder() !== fence.token))) {
+        if (start > 0) this.batches.push(jobs.slice(0, start));
+        this.fencedBatches.push(jobs.slice(start));
+        const fenced = jobs.length - start;
+        return { added, deduplicated: jobs.length - added - fenced, fenced };
+      }
+      for (const job of jobs.slice(start, start + CHUNK_SIZE)) {
+        const key = dedupKey(job.type, job.userId);
+        if (this.pending.has(key)) continue;
+        this.pending.set(key, { job, jobId: String(this.nextJobId++), active: false });
+        added++;
+      }
     }
     this.batches.push([...jobs]);
-    let added = 0;
-    for (const job of jobs) {
-      const key = dedupKey(job.type, job.userId);
-      if (this.pending.has(key)) continue;
-      this.pending.set(key, { job, jobId: String(this.nextJobId++), active: false });
-      added++;
-    }
     return { added, deduplicated: jobs.length - added, fenced: 0 };
   }
 

@@ -1,7 +1,6 @@
 import { ContainerModule } from 'inversify';
 import type { Pool } from 'pg';
 import type { Config } from '../../config.js';
-import { RUN_LOG } from '../../domain/ports/run-log.js';
 import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
 import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
 import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
@@ -33,7 +32,7 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind(PG_POOL).toConstantValue(pool);
     bind(SETTINGS_STORE).to(PostgresSettingsStore);
     bind(T.SOURCE_AGENT_REGISTRY).to(PostgresAgentRegistry);
-    bind(RUN_LOG).to(PostgresRunLog);
+    bind(T.POSTGRES_RUN_LOG).to(PostgresRunLog);
     bind(SYNC_HISTORY).to(PostgresSyncHistory);
     bind(SETTINGS_FEED).toConstantValue(feed);
     bind(T.DEPENDENCY_PROBE).toConstantValue(postgresProbe(pool));

@@ -13,7 +13,8 @@ import { BullMqHistoryRecorder } from './bullmq-history-recorder.js';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { closeQueue, createBullMqQueue } from './create-queue.js';
 import { RedisLeaderElection } from './redis-leader-election.js';
-import { BULLMQ_QUEUE } from './tokens.js';
+import { RedisRunLog } from './redis-run-log.js';
+import { BULLMQ_QUEUE, LEASE_KEY } from './tokens.js';
 
 /** The lease key, beside the queue's own keys. */
 export const leaseKey = (config: Config): string =>
@@ -45,6 +46,8 @@ export const queueModule = (config: Config, logger: Logger) =>
         log: componentLog(logger, 'leader-election'),
       }),
     );
+    bind(LEASE_KEY).toConstantValue(leaseKey(config));
+    bind(T.REDIS_RUN_LOG).toConstantValue(new RedisRunLog(handle.connection, leaseKey(config)));
     bind(BullMqJobQueue).toSelf();
     bind(JOB_QUEUE).toService(BullMqJobQueue);
     bind(QUEUE_INSPECTOR).toService(BullMqJobQueue);
@@ -64,11 +67,19 @@ export const queueModule = (config: Config, logger: Logger) =>
     // its own atomic script in Redis, so nothing is left half-written.
     bind(T.ON_DRAIN_TIMEOUT).toConstantValue(() => handle.connection.disconnect());
 
-    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
-      name: 'redis producer',
-      order: BOOT_ORDER.connections,
-      stop: () => closeQueue(handle),
-    });
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (jobs: BullMqJobQueue): ProcessComponent => ({
+        name: 'redis producer',
+        order: BOOT_ORDER.connections,
+        start: async () =>
+          logger.info(
+            { step: 'queue', producer: jobs.producer },
+            `jobs this process enqueues carry the id prefix ${jobs.producer}`,
+          ),
+        stop: () => closeQueue(handle),
+      }),
+      [BullMqJobQueue],
+    );
     bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
       (recorder: BullMqHistoryRecorder) => ({
         name: 'history recorder',

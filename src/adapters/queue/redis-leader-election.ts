@@ -53,6 +53,42 @@ end
 return 0`;
 
 /**
+ * One acquisition's lease. Valid until its local deadline (monotonic clock) or until it is
+ * ended; once it has been invalid it never becomes valid again, whatever a late renewal says:
+ * a fence checked false must stay false, or a paused process could resume enqueuing under it.
+ */
+class RedisLease implements Lease {
+  private ended = false;
+
+  constructor(
+    readonly token: string,
+    readonly term: number,
+    private deadline: number,
+  ) {}
+
+  /** Monotonic time (performance.now) until which this lease may be acted on. */
+  get validUntil(): number {
+    return this.ended ? 0 : this.deadline;
+  }
+
+  isValid(): boolean {
+    if (!this.ended && performance.now() >= this.deadline) this.ended = true;
+    return !this.ended;
+  }
+
+  /** Moves the deadline on, only while the lease is still valid; false (and no change) if not. */
+  extendTo(deadline: number): boolean {
+    if (!this.isValid()) return false;
+    this.deadline = Math.max(this.deadline, deadline);
+    return true;
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+}
+
+/**
  * Leadership is a lease in Redis with a fencing term: `SET key <replicaId>:<term> PX leaseMs`
  * when the key is free, renewed every `pollMs` by a compare-and-PEXPIRE.
  *
@@ -65,8 +101,11 @@ return 0`;
  * changed or gone steps down at once. A renewal that fails (Redis unreachable, timeout) does not:
  * the deadline decides, so a blip shorter than the margin costs nothing.
  *
- * The remaining risk is a process that is paused (a long GC, SIGSTOP, a frozen VM) for longer
- * than the margin while it leads: its timers run late and it may enqueue after its lease expired.
+ * A process paused (a long GC, SIGSTOP, a frozen VM) for longer than the margin while it leads
+ * wakes up with its deadline passed: its lease is invalid from then on, a renewal due at that
+ * moment is not sent (it steps down instead, and campaigns for a fresh term), and a renewal
+ * confirmed only after the deadline does not revive it. What a paused leader had already handed
+ * to Redis is stopped there: BullMqJobQueue's add scripts check the lease key themselves.
  *
  * The connection is its own, never the producer's: a 40,000-job pipeline must not sit in front
  * of a renewal. It fails fast (no offline queue, short command timeout) and never gives up
@@ -87,11 +126,9 @@ export class RedisLeaderElection implements LeaderElection {
   private running: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private leader = false;
-  /** The value this replica's current lease holds in Redis (only while leading). */
-  private value: string | undefined;
+  /** This replica's current lease (only while leading). */
+  private lease: RedisLease | undefined;
   private currentTerm: number | undefined;
-  /** Monotonic time (performance.now) until which this replica may act as leader. */
-  private validUntil = 0;
   private deadline: NodeJS.Timeout | undefined;
   private failing = false;
   private connectionDown = false;
@@ -134,10 +171,7 @@ export class RedisLeaderElection implements LeaderElection {
   }
 
   currentLease(): Lease | null {
-    const token = this.value;
-    const term = this.currentTerm;
-    if (!this.isLeader() || token === undefined || term === undefined) return null;
-    return { token, term, isValid: () => this.value === token && this.isLeader() };
+    return this.isLeader() ? (this.lease ?? null) : null;
   }
 
   start(onChange: (isLeader: boolean) => void): void {
@@ -149,7 +183,7 @@ export class RedisLeaderElection implements LeaderElection {
 
   isLeader(): boolean {
     // A deadline timer delayed by a busy event loop does not extend leadership.
-    return this.leader && performance.now() < this.validUntil;
+    return this.leader && this.lease !== undefined && this.lease.isValid();
   }
 
   /** Steps down first (so this replica stops scheduling), then frees the key, then disconnects. */
@@ -219,55 +253,72 @@ export class RedisLeaderElection implements LeaderElection {
     this.recovered();
     // A lease granted while stopping is freed by shutdown (RELEASE matches this replica's values).
     if (term <= 0 || this.aborter.signal.aborted) return;
-    this.value = `${this.replicaId}:${term}`;
     this.currentTerm = term;
-    if (!this.extendUntil(sentAt)) return;
+    const lease = new RedisLease(`${this.replicaId}:${term}`, term, this.deadlineFor(sentAt));
+    if (!lease.isValid()) {
+      this.stepDown('the lease was confirmed too late to act on it');
+      return;
+    }
+    this.lease = lease;
+    this.armDeadline();
     this.setLeader(true, `became leader (term ${term})`);
   }
 
   private async renew(): Promise<void> {
-    const value = this.value;
+    const lease = this.lease;
+    // Woken after the deadline (a stall longer than the margin): the key may still hold our
+    // token, but a renewal now would revive a lease that already ended. Step down instead; the
+    // next round campaigns, and wins a fresh term if the key is free or still ours.
+    if (!lease?.isValid()) {
+      this.stepDown(
+        `the lease (term ${this.currentTerm}) passed its deadline before it could be renewed; not renewing it`,
+        'warn',
+      );
+      return;
+    }
     const sentAt = performance.now();
     let renewed: number;
     try {
-      renewed = Number(await this.redis.eval(RENEW, 1, this.key, value ?? '', this.leaseMs));
+      renewed = Number(await this.redis.eval(RENEW, 1, this.key, lease.token, this.leaseMs));
     } catch (error) {
-      if (this.leader && this.value === value) this.renewalFailed(error);
+      if (this.leader && this.lease === lease) this.renewalFailed(error);
       return;
     }
     this.recovered();
     // The reply belongs to a lease this replica already gave up: ignore it.
-    if (!this.leader || this.value !== value) return;
+    if (!this.leader || this.lease !== lease) return;
     if (renewed !== 1) {
       this.stepDown(`lost the lease (term ${this.currentTerm}): the key changed or vanished`);
       return;
     }
-    this.extendUntil(sentAt);
+    if (!lease.extendTo(this.deadlineFor(sentAt))) {
+      this.stepDown('the renewal was confirmed after the lease had passed its deadline', 'warn');
+      return;
+    }
+    this.armDeadline();
   }
 
   private renewalFailed(error: unknown): void {
-    const leftMs = Math.max(0, Math.round(this.validUntil - performance.now()));
+    const leftMs = Math.max(0, Math.round((this.lease?.validUntil ?? 0) - performance.now()));
     this.failed(`could not renew the lease; still leader for at most ${leftMs} ms`, error);
   }
 
-  /** Leader until `sentAt + leaseMs - safetyMarginMs`; false (and stepped down) if that is past. */
-  private extendUntil(sentAt: number): boolean {
-    const validUntil = sentAt + this.leaseMs - this.safetyMarginMs;
-    const leftMs = validUntil - performance.now();
-    if (leftMs <= 0) {
-      this.stepDown('the lease was confirmed too late to act on it');
-      return false;
-    }
-    this.validUntil = validUntil;
+  /** A lease confirmed by a command sent at `sentAt` may be acted on until this (monotonic). */
+  private deadlineFor(sentAt: number): number {
+    return sentAt + this.leaseMs - this.safetyMarginMs;
+  }
+
+  /** Steps down at the current lease's deadline without waiting for anything. */
+  private armDeadline(): void {
     clearTimeout(this.deadline);
+    const leftMs = Math.max(0, (this.lease?.validUntil ?? 0) - performance.now());
     this.deadline = setTimeout(() => this.onDeadline(), leftMs);
     this.deadline.unref();
-    return true;
   }
 
   private onDeadline(): void {
     if (!this.leader) return;
-    const leftMs = this.validUntil - performance.now();
+    const leftMs = (this.lease?.validUntil ?? 0) - performance.now();
     if (leftMs > 0) {
       this.deadline = setTimeout(() => this.onDeadline(), leftMs);
       this.deadline.unref();
@@ -282,8 +333,8 @@ export class RedisLeaderElection implements LeaderElection {
   private stepDown(reason: string, level: LeaderElectionLogLevel = 'info'): void {
     clearTimeout(this.deadline);
     this.deadline = undefined;
-    this.value = undefined;
-    this.validUntil = 0;
+    this.lease?.end();
+    this.lease = undefined;
     this.setLeader(false, reason, level);
   }
 
