@@ -268,6 +268,24 @@ describe('BullMqHistoryRecorder', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('says so when the stream was trimmed past its cursor while nobody led', async () => {
+    const history = new PostgresSyncHistory(db.pool);
+    const recorder = aRecorder(history);
+    await recorder.lead();
+    startWorker();
+    await addJobs(test, agents(2));
+    await allStored(2);
+    await recorder.follow();
+
+    await addJobs(test, agents(10, 2));
+    await eventually(() => finished === 12 || null);
+    await test.connection.xtrim(test.queue.toKey('events'), 'MAXLEN', 5);
+    await recorder.lead();
+
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('trimmed past the history cursor');
+  });
+
   it('takes leadership back where it left off after following', async () => {
     const history = new PostgresSyncHistory(db.pool);
     const recorder = aRecorder(history);

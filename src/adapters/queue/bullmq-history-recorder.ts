@@ -224,7 +224,18 @@ export class BullMqHistoryRecorder {
   /** After the cursor; without one, after the stream's newest entry (or from its start). */
   private async startingPoint(reader: Redis): Promise<string> {
     const cursor = await reader.get(this.cursorKey);
-    if (cursor) return (this.savedId = cursor);
+    if (cursor) {
+      const [oldest] = await reader.xrange(this.eventsKey, '-', '+', 'COUNT', 1);
+      if (oldest && compareStreamIds(oldest[0], cursor) > 0) {
+        // BullMQ trims the stream (streams.events.maxLen); what went is gone for good.
+        this.options.onError(
+          new Error(
+            `the queue's event stream was trimmed past the history cursor (${cursor}, oldest entry ${oldest[0]}): outcomes in between are missing from the history`,
+          ),
+        );
+      }
+      return (this.savedId = cursor);
+    }
     const [newest] = await reader.xrevrange(this.eventsKey, '+', '-', 'COUNT', 1);
     return newest?.[0] ?? '0-0';
   }
@@ -361,6 +372,13 @@ export function toSyncEvent(streamId: string, fields: readonly string[]): SyncEv
 
 /** Redis stream ids start with the entry's epoch milliseconds: "1767254400000-0". */
 const streamTime = (streamId: string): number => Number.parseInt(streamId, 10);
+
+/** Orders two stream ids ("<ms>-<seq>"): negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
 
 /** ioredis emits an error per reconnect attempt; one line per outage is enough. */
 function reportOncePerStreak(connection: Redis, onError: (error: unknown) => void): void {
