@@ -147,6 +147,53 @@ export function describeSyncHistoryContract(
         expect((await history.recent(0)).orders).toEqual([]);
       }));
 
+    describe('recordMany', () => {
+      it('records a whole batch, read back like single records', () =>
+        withHistory(async (history) => {
+          const events = [
+            anEvent({ jobId: 'o-1', secondsAgo: 3 }),
+            anEvent({ jobId: 'o-2', secondsAgo: 2, success: false, error: 'ERP timed out' }),
+            anEvent({ jobId: 'p-1', type: 'prices', userId: 'service-account', durationMs: null }),
+          ];
+
+          await history.recordMany(events);
+
+          const recent = await history.recent(10);
+          expect(recent.orders).toEqual([events[1], events[0]]);
+          expect(recent.prices).toEqual([events[2]]);
+        }));
+
+      it('skips outcomes already recorded and duplicates inside the batch', () =>
+        withHistory(async (history) => {
+          const known = anEvent({ jobId: 'job-1', secondsAgo: 5 });
+          await history.record(known);
+          const fresh = anEvent({ jobId: 'job-2', secondsAgo: 1 });
+
+          await history.recordMany([{ ...known, durationMs: 99 }, fresh, fresh]);
+          await history.recordMany([fresh]); // a replay after a crash
+
+          expect((await history.recent(10)).orders).toEqual([fresh, known]);
+        }));
+
+      it('rounds fractional durations and accepts an empty batch', () =>
+        withHistory(async (history) => {
+          await history.recordMany([]);
+          await history.recordMany([anEvent({ durationMs: 812.4 })]);
+          expect((await history.recent(10)).orders.map((event) => event.durationMs)).toEqual([812]);
+        }));
+
+      it('records a large batch in one call', () =>
+        withHistory(async (history) => {
+          const events = Array.from({ length: 2_000 }, (_, i) =>
+            anEvent({ jobId: `job-${i}`, userId: `a-${i}`, secondsAgo: i % 60 }),
+          );
+
+          await history.recordMany(events);
+
+          expect((await history.recent(2_000)).orders).toHaveLength(2_000);
+        }));
+    });
+
     describe('prune', () => {
       it('keeps the newest maxPerType events of each type and says how many went', () =>
         withHistory(

@@ -25,13 +25,19 @@ export class InMemorySyncHistory implements SyncHistory {
   }
 
   async record(event: SyncEvent): Promise<void> {
+    await this.recordMany([event]);
+  }
+
+  async recordMany(events: readonly SyncEvent[]): Promise<void> {
     if (this.failure) throw this.failure;
-    const known = this.events.some(
-      ({ event: e }) => e.jobId === event.jobId && e.finishedAt === event.finishedAt,
-    );
-    if (known) return;
-    const durationMs = event.durationMs === null ? null : Math.round(event.durationMs);
-    this.events.push({ seq: ++this.seq, event: { ...event, durationMs } });
+    for (const event of events) {
+      const known = this.events.some(
+        ({ event: e }) => e.jobId === event.jobId && e.finishedAt === event.finishedAt,
+      );
+      if (known) continue;
+      const durationMs = event.durationMs === null ? null : Math.round(event.durationMs);
+      this.events.push({ seq: ++this.seq, event: { ...event, durationMs } });
+    }
   }
 
   async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {

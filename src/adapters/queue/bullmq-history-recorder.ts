@@ -1,104 +1,391 @@
-import { Job, QueueEvents, type Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
-import { toActiveJob } from './bullmq-job.js';
-import { DISCONNECT_TIMEOUT_MS } from './create-queue.js';
+import { DISCONNECT_TIMEOUT_MS, PRODUCER_REDIS_OPTIONS } from './create-queue.js';
+import { decodeJobId } from './job-id.js';
 
 export interface HistoryRecorderOptions {
   readonly redisUrl: string;
   readonly queueName: string;
   readonly prefix: string;
+  /** Failed reads and writes, once per streak of failures (the streak ends at a success). */
   readonly onError: (error: unknown) => void;
+  /** Outcomes per INSERT (default 500). */
+  readonly batchSize?: number;
+  /** A batch that is not full waits this long for company (default 200 ms). */
+  readonly flushDelayMs?: number;
+  /** Reading stops while this many outcomes wait to be written (default 10,000). */
+  readonly maxBuffered?: number;
+  /** Stream entries per XREAD (default 1,000). */
+  readonly readCount?: number;
+  /** How long one XREAD blocks (default 1,000 ms). */
+  readonly blockMs?: number;
+  /** Backoff after a failed read or write: doubles from this... (default 100 ms) */
+  readonly retryInitialMs?: number;
+  /** ...up to this (default 5,000 ms). */
+  readonly retryMaxMs?: number;
 }
 
+/** An outcome read from the stream and not yet written, with the entry it came from. */
+interface Pending {
+  readonly streamId: string;
+  readonly event: SyncEvent;
+}
+
+type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
+
+/** Moves the cursor forward only: a slower writer's late flush never moves it back. */
+const ADVANCE_CURSOR = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local cm, cs = string.match(current, '^(%d+)-(%d+)$')
+  local nm, ns = string.match(ARGV[1], '^(%d+)-(%d+)$')
+  if cm and (tonumber(cm) > tonumber(nm) or (tonumber(cm) == tonumber(nm) and tonumber(cs) >= tonumber(ns))) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
 /**
- * Writes every sync job's outcome into SyncHistory, whichever worker processed it, by
- * following the queue's event stream. An outcome is final: BullMQ emits `failed` only once
- * the attempts are exhausted (or the worker threw UnrecoverableError); an attempt that will
- * be retried is not one. Events that happen while no recorder runs are not replayed:
- * history is an operator's view, not an audit log.
+ * The one writer of sync outcomes into SyncHistory: it follows the queue's event stream only
+ * while this replica leads (`lead()` / `follow()`), whichever worker processed the jobs.
+ *
+ * - Nothing is lost across a handover or a crash: the id of the last stream entry whose outcome
+ *   is durably written is kept in Redis (the cursor), and a new leader reads on from there.
+ *   Entries read but not yet written are re-read by the next leader; (jobId, finishedAt) is
+ *   unique in the history, so a replay is harmless. finishedAt is the stream entry's time, the
+ *   same on every read, so a replay always matches the first write.
+ * - Writes are batched (one statement per batch, at most one in flight) and bounded: while
+ *   PostgreSQL is down the reader stops at `maxBuffered` and waits (the stream keeps the
+ *   rest) instead of dropping outcomes or growing without bound.
+ * - The job id says what the job was (job-id.ts), so an outcome is recorded even when BullMQ
+ *   already removed the job. Ids that do not decode are not ours and are skipped.
+ *
+ * It reads the stream with its own XREAD loop rather than BullMQ's QueueEvents: QueueEvents
+ * reads without COUNT and pushes every entry at its listeners, so it can neither pause for
+ * backpressure nor tell which entries were handled. An outcome is final: BullMQ writes
+ * `failed` only once the attempts are exhausted (or on UnrecoverableError).
  */
 export class BullMqHistoryRecorder {
-  private readonly events: QueueEvents;
-  private readonly connection: Redis;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly eventsKey: string;
+  private readonly cursorKey: string;
+  private readonly batchSize: number;
+  private readonly flushDelayMs: number;
+  private readonly maxBuffered: number;
+  private readonly readCount: number;
+  private readonly blockMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  /** Non-blocking commands (cursor, job timings); fails fast, heals by itself. */
+  private readonly commands: Redis;
+  /** The blocking XREAD connection of the current leadership, if any. */
+  private reader: Redis | null = null;
+  /** Bumped by lead() and follow(): a read loop or retry of an older term stops. */
+  private term = 0;
+  private leading = false;
+  private closed = false;
+  private started: Promise<void> = Promise.resolve();
+  private reading: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> = Promise.resolve();
+  private buffer: Pending[] = [];
+  /** The last entry read this term: every outcome up to it is buffered or written. */
+  private readId: string | null = null;
+  private savedId: string | null = null;
+  private flushing: Promise<void> | null = null;
+  /** A streak of failed writes is reported once, at its start. */
+  private writeFailing = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Wakes a reader waiting for room, or a retry waiting out its backoff. */
+  private wakers = new Set<() => void>();
 
   constructor(
     private readonly queue: Queue,
     private readonly history: SyncHistory,
     private readonly options: HistoryRecorderOptions,
   ) {
-    // QueueEvents blocks on XREAD: it needs its own connection that never gives up a command.
-    this.connection = new Redis(options.redisUrl, {
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      // close() must not keep the process alive for ioredis' default 2 s.
-      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    });
-    this.connection.on('error', options.onError);
-    this.events = new QueueEvents(options.queueName, {
-      connection: this.connection,
-      prefix: options.prefix,
-      autorun: false,
-    });
-    this.events.on('error', options.onError);
-    this.events.on('completed', ({ jobId }, eventId) =>
-      this.track(this.record(jobId, eventId, true, null)),
-    );
-    this.events.on('failed', ({ jobId, failedReason }, eventId) =>
-      this.track(this.record(jobId, eventId, false, failedReason || 'failed')),
-    );
+    this.eventsKey = queue.toKey('events');
+    this.cursorKey = `${options.prefix}:${options.queueName}:sync-scheduler:history-cursor`;
+    this.batchSize = options.batchSize ?? 500;
+    this.flushDelayMs = options.flushDelayMs ?? 200;
+    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.readCount = options.readCount ?? 1_000;
+    this.blockMs = options.blockMs ?? 1_000;
+    this.retryInitialMs = options.retryInitialMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 5_000;
+    this.commands = new Redis(options.redisUrl, { ...PRODUCER_REDIS_OPTIONS, lazyConnect: true });
+    reportOncePerStreak(this.commands, options.onError);
   }
 
+  /**
+   * Starts recording from the cursor (from now when there is none). Resolves once the starting
+   * point is known and reading has begun; never rejects (failures go to onError and are retried).
+   */
+  lead(): Promise<void> {
+    if (this.closed || this.leading) return this.started;
+    this.leading = true;
+    const term = ++this.term;
+    // XREAD BLOCK needs a connection that never gives a command up; one per term, so that
+    // follow() can cut a blocked read at once.
+    const reader = new Redis(this.options.redisUrl, {
+      maxRetriesPerRequest: null,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+    });
+    reportOncePerStreak(reader, this.options.onError);
+    this.reader = reader;
+    let markStarted = (): void => {};
+    this.started = new Promise<void>((resolve) => (markStarted = resolve));
+    const previous = this.stopping;
+    this.reading = previous.then(() => this.readLoop(term, reader, markStarted));
+    return this.started;
+  }
+
+  /**
+   * Stops reading at once, writes what was read (one attempt per batch; what fails is left to
+   * the next leader, the cursor still points before it) and resolves when done.
+   */
+  follow(): Promise<void> {
+    if (!this.leading) return this.stopping;
+    this.leading = false;
+    this.term++;
+    this.reader?.disconnect();
+    this.reader = null;
+    this.wakeAll();
+    const reading = this.reading;
+    this.stopping = (async () => {
+      await reading;
+      await this.flushNow();
+      this.buffer = [];
+      this.readId = null;
+    })();
+    return this.stopping;
+  }
+
+  /** Kept while the service calls it: the same as lead(). */
   start(): void {
-    this.events.run().catch(this.options.onError);
+    void this.lead();
   }
 
   async close(): Promise<void> {
-    await this.events.close().catch(this.options.onError);
-    await Promise.allSettled([...this.pending]);
-    this.connection.disconnect();
+    this.closed = true;
+    await this.follow();
+    this.commands.disconnect();
   }
 
-  private track(work: Promise<void>): void {
-    const tracked = work.catch(this.options.onError).finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
+  /** Outcomes read and not yet written. */
+  backlog(): number {
+    return this.buffer.length;
   }
 
-  private async record(
-    jobId: string,
-    eventId: string,
-    success: boolean,
-    error: string | null,
-  ): Promise<void> {
-    const job = await Job.fromId(this.queue, jobId);
-    const event = job ? toSyncEvent(job, streamTime(eventId), success, error) : null;
-    if (event) await this.history.record(event);
+  private async readLoop(term: number, reader: Redis, markStarted: () => void): Promise<void> {
+    let from: string | null = null;
+    let failing = false;
+    let delay = this.retryInitialMs;
+    while (this.term === term) {
+      try {
+        from ??= await this.startingPoint(reader);
+        markStarted();
+        if (this.buffer.length >= this.maxBuffered) {
+          await this.wait(); // backpressure: a flush makes room, follow() ends the term
+          continue;
+        }
+        const reply = (await reader.xread(
+          'COUNT',
+          this.readCount,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.eventsKey,
+          from,
+        )) as StreamReply;
+        // Read after following: not ours any more; the next leader reads it from the cursor.
+        if (this.term !== term) break;
+        failing = false;
+        delay = this.retryInitialMs;
+        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+          from = id;
+          const event = toSyncEvent(id, fields);
+          if (event) this.buffer.push({ streamId: id, event });
+        }
+        this.readId = from;
+        this.schedule();
+      } catch (error) {
+        if (this.term !== term) break;
+        if (!failing) this.options.onError(error);
+        failing = true;
+        await this.wait(delay);
+        delay = Math.min(delay * 2, this.retryMaxMs);
+      }
+    }
+    markStarted();
+  }
+
+  /** After the cursor; without one, after the stream's newest entry (or from its start). */
+  private async startingPoint(reader: Redis): Promise<string> {
+    const cursor = await reader.get(this.cursorKey);
+    if (cursor) {
+      const [oldest] = await reader.xrange(this.eventsKey, '-', '+', 'COUNT', 1);
+      if (oldest && compareStreamIds(oldest[0], cursor) > 0) {
+        // BullMQ trims the stream (streams.events.maxLen); what went is gone for good.
+        this.options.onError(
+          new Error(
+            `the queue's event stream was trimmed past the history cursor (${cursor}, oldest entry ${oldest[0]}): outcomes in between are missing from the history`,
+          ),
+        );
+      }
+      return (this.savedId = cursor);
+    }
+    const [newest] = await reader.xrevrange(this.eventsKey, '+', '-', 'COUNT', 1);
+    return newest?.[0] ?? '0-0';
+  }
+
+  /** A full batch goes at once; a partial one after flushDelayMs. */
+  private schedule(): void {
+    if (this.flushing || !this.hasWork()) return;
+    if (this.buffer.length >= this.batchSize) {
+      this.startFlushing();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.startFlushing(), this.flushDelayMs);
+  }
+
+  private startFlushing(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.flushing) return;
+    this.flushing = this.flushWhileLeading().finally(() => {
+      this.flushing = null;
+      if (this.leading) this.schedule();
+    });
+  }
+
+  /** Full batches back to back, then one partial one; failures retried with capped backoff. */
+  private async flushWhileLeading(): Promise<void> {
+    let delay = this.retryInitialMs;
+    do {
+      try {
+        await this.flushBatch();
+        delay = this.retryInitialMs;
+      } catch (error) {
+        this.reportWriteFailure(error);
+        if (!this.leading) return; // follow() takes over what is left
+        await this.wait(delay);
+        delay = Math.min(delay * 2, this.retryMaxMs);
+      }
+    } while (this.leading && (this.writeFailing || this.buffer.length >= this.batchSize));
+  }
+
+  /** On follow: everything buffered, one attempt per batch. */
+  private async flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flushing;
+    try {
+      while (this.hasWork()) await this.flushBatch();
+    } catch (error) {
+      // Left to the next leader: the cursor was not moved past it.
+      this.reportWriteFailure(error);
+    }
+  }
+
+  private reportWriteFailure(error: unknown): void {
+    if (!this.writeFailing) this.options.onError(error);
+    this.writeFailing = true;
+  }
+
+  private hasWork(): boolean {
+    return this.buffer.length > 0 || (this.readId !== null && this.readId !== this.savedId);
+  }
+
+  private async flushBatch(): Promise<void> {
+    const batch = this.buffer.slice(0, this.batchSize);
+    // Entries without an outcome count as handled: the cursor may pass them.
+    const upTo = batch.length === this.buffer.length ? this.readId : batch.at(-1)?.streamId;
+    if (batch.length > 0) await this.history.recordMany(await this.withDurations(batch));
+    if (upTo && upTo !== this.savedId) {
+      await this.commands.eval(ADVANCE_CURSOR, 1, this.cursorKey, upTo);
+      this.savedId = upTo;
+    }
+    this.buffer.splice(0, batch.length); // only appended to meanwhile
+    this.writeFailing = false;
+    this.wakeAll();
+  }
+
+  /**
+   * Durations from the jobs still in Redis, in one pipelined round trip per batch; a removed
+   * job (or a failed read: durations are an extra) has none.
+   */
+  private async withDurations(batch: readonly Pending[]): Promise<SyncEvent[]> {
+    const pipeline = this.commands.pipeline();
+    for (const { event } of batch) {
+      pipeline.hmget(this.queue.toKey(event.jobId), 'processedOn', 'finishedOn');
+    }
+    const replies = await pipeline.exec().catch(() => null);
+    return batch.map(({ event }, i) => {
+      const [error, timing] = replies?.[i] ?? [null, null];
+      const [processedOn, finishedOn] = error ? [] : ((timing as (string | null)[] | null) ?? []);
+      const durationMs =
+        processedOn && finishedOn ? Math.max(0, Number(finishedOn) - Number(processedOn)) : null;
+      return Number.isFinite(durationMs) ? { ...event, durationMs } : event;
+    });
+  }
+
+  /** Sleeps `ms` (forever without it) or until woken by a flush or a change of leadership. */
+  private wait(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = ms === undefined ? undefined : setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.wakers]) wake();
   }
 }
 
-/** null for jobs that are not sync jobs of this contract. */
-export function toSyncEvent(
-  job: Job,
-  eventTime: number,
-  success: boolean,
-  error: string | null,
-): SyncEvent | null {
-  const sync = toActiveJob(job);
-  if (!sync) return null;
-  // finishedOn is the same for every replica reading the job; the stream entry's time is
-  // the fallback when the job was already removed or rewritten.
-  const finishedAt = job.finishedOn ?? eventTime;
+/** The outcome in one stream entry; null for other events and for jobs not of this service. */
+export function toSyncEvent(streamId: string, fields: readonly string[]): SyncEvent | null {
+  const entry = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) entry.set(fields[i] ?? '', fields[i + 1] ?? '');
+  const kind = entry.get('event');
+  if (kind !== 'completed' && kind !== 'failed') return null;
+  const jobId = entry.get('jobId') ?? '';
+  const parts = decodeJobId(jobId);
+  if (!parts) return null;
+  const success = kind === 'completed';
   return {
-    jobId: sync.jobId,
-    type: sync.type,
-    userId: sync.userId,
+    jobId,
+    type: parts.type,
+    userId: parts.userId,
     success,
-    finishedAt,
-    durationMs: job.processedOn ? Math.max(0, finishedAt - job.processedOn) : null,
-    error: success ? null : (error ?? job.failedReason ?? 'failed'),
+    finishedAt: streamTime(streamId),
+    durationMs: null,
+    error: success ? null : entry.get('failedReason') || 'failed',
   };
 }
 
 /** Redis stream ids start with the entry's epoch milliseconds: "1767254400000-0". */
-const streamTime = (eventId: string): number => Number.parseInt(eventId, 10) || Date.now();
+const streamTime = (streamId: string): number => Number.parseInt(streamId, 10);
+
+/** Orders two stream ids ("<ms>-<seq>"): negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+/** ioredis emits an error per reconnect attempt; one line per outage is enough. */
+function reportOncePerStreak(connection: Redis, onError: (error: unknown) => void): void {
+  let failing = false;
+  connection.on('error', (error: Error) => {
+    if (!failing) onError(error);
+    failing = true;
+  });
+  connection.on('ready', () => (failing = false));
+}

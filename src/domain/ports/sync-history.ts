@@ -16,6 +16,11 @@ export interface SyncEvent {
 export interface SyncHistory {
   /** Idempotent per (jobId, finishedAt): several replicas may report the same outcome. */
   record(event: SyncEvent): Promise<void>;
+  /**
+   * Records a batch in one round trip, all or nothing, with the same idempotency (also between
+   * duplicates inside the batch). The history writer's path: one statement per batch.
+   */
+  recordMany(events: readonly SyncEvent[]): Promise<void>;
   /** The newest `limit` events of each type, newest first. */
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>>;
   /** Deletes events beyond the retention bounds; resolves with how many went. */
