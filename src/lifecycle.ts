@@ -41,3 +41,11 @@ export const BOOT_ORDER = {
   leadership: 70,
   housekeeping: 80,
 } as const;
+
+/**
+ * Told of every leadership change, right after the scheduler (multi-bound under
+ * LEADERSHIP_FOLLOWER), e.g. the single history writer. Must not throw.
+ */
+export interface LeadershipFollower {
+  onLeadership(isLeader: boolean): void;
+}

@@ -1,4 +1,4 @@
-import { invalidInput, unavailable } from '../domain/errors.js';
+import { invalidInput, isSchedulerError, unavailable } from '../domain/errors.js';
 import { HEALTH_WINDOW, healthOf, type Health } from '../domain/health.js';
 import { minutesToMs, type Intervals } from '../domain/interval.js';
 import type { Clock } from '../domain/ports/clock.js';
@@ -71,10 +71,17 @@ function validLimit(limit: number): number {
   throw invalidInput('historyLimit', `must be a whole number between 1 and ${MAX_HISTORY_LIMIT}`);
 }
 
-/** A rejected read becomes "unavailable" with the sentence that names the source. */
+/**
+ * An unreachable source (the adapter rejected with "unavailable") is named in the sentence;
+ * anything else is a bug and surfaces as it is (a 500 with its cause logged).
+ */
 function valueOf<T>(result: PromiseSettledResult<T>, message: string): T {
   if (result.status === 'fulfilled') return result.value;
-  throw unavailable(message, result.reason);
+  const reason: unknown = result.reason;
+  if (isSchedulerError(reason) && reason.kind === 'unavailable') {
+    throw unavailable(message, reason.cause ?? reason);
+  }
+  throw reason;
 }
 
 /** Where the leader's timer stands: one interval after the last run; at once if overdue or new. */

@@ -26,13 +26,13 @@ import { SETTINGS_FEED, type SettingsFeed } from '../domain/ports/settings-feed.
 import { SETTINGS_STORE, type SettingsStore } from '../domain/ports/settings-store.js';
 import { SYNC_HISTORY, type SyncHistory } from '../domain/ports/sync-history.js';
 import { TICK_OBSERVER, type TickObserver } from '../domain/ports/tick-observer.js';
-import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../lifecycle.js';
+import {
+  BOOT_ORDER,
+  PROCESS_COMPONENT,
+  type LeadershipFollower,
+  type ProcessComponent,
+} from '../lifecycle.js';
 import * as T from '../tokens.js';
-
-/** Told of leadership after the scheduler, e.g. the single history writer. */
-export interface LeadershipFollower {
-  onLeadership(isLeader: boolean): void;
-}
 
 /** The leader trims the sync history this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../src/adapters/error-message.js';
 import { type JobsOptions, UnrecoverableError, Worker } from 'bullmq';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -332,7 +333,7 @@ describe('BullMqHistoryRecorder', () => {
 
     expect(recorder.backlog()).toBeLessThanOrEqual(50 + 10);
     expect(errors).toHaveLength(1); // once per streak, not once per retry
-    expect(String(errors[0])).toContain('ECONNREFUSED');
+    expect(errorMessage(errors[0])).toContain('ECONNREFUSED');
 
     history.failWith(null);
 

@@ -86,7 +86,7 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
    * it stays delayed until started or completed).
    */
   async counts(): Promise<QueueCounts> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const queued = [...this.pending.values()].filter(({ active }) => !active);
     const delayed = queued.filter(({ job }) => (job.delayMs ?? 0) > 0).length;
     return {
@@ -100,7 +100,7 @@ export class InMemoryJobQueue implements JobQueue, QueueInspector {
   }
 
   async activeJobs(limit: number): Promise<readonly ActiveJob[]> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     return [...this.pending.values()]
       .filter(({ active }) => active)
       .slice(0, Math.max(limit, 0))

@@ -1,5 +1,8 @@
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
+import { asAdapterFailure } from './failure.js';
+
+const UNREACHABLE = 'The sync history is unreachable.';
 
 export interface InMemorySyncHistoryRetention {
   readonly maxPerType?: number;
@@ -29,7 +32,7 @@ export class InMemorySyncHistory implements SyncHistory {
   }
 
   async recordMany(events: readonly SyncEvent[]): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     for (const event of events) {
       const known = this.events.some(
         ({ event: e }) => e.jobId === event.jobId && e.finishedAt === event.finishedAt,
@@ -41,7 +44,7 @@ export class InMemorySyncHistory implements SyncHistory {
   }
 
   async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const count = Math.max(0, Math.floor(limit));
     const byType = this.newestFirstByType();
     return Object.fromEntries(
@@ -50,7 +53,7 @@ export class InMemorySyncHistory implements SyncHistory {
   }
 
   async prune(): Promise<number> {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const cutoff = this.now() - this.maxAgeMs;
     const byType = this.newestFirstByType();
     const kept = SYNC_TYPES.flatMap((type) =>

@@ -2,6 +2,7 @@ import { inject, injectable, optional } from 'inversify';
 import type { Pool } from 'pg';
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
+import { unreachableAs } from '../unreachable.js';
 import { PG_POOL } from './tokens.js';
 
 export interface SyncHistoryRetention {
@@ -72,7 +73,15 @@ export class PostgresSyncHistory implements SyncHistory {
     );
   }
 
-  async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
+  recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
+    return unreachableAs('The sync history could not be read: the database is unreachable.', () =>
+      this.readRecent(limit),
+    );
+  }
+
+  private async readRecent(
+    limit: number,
+  ): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
     // A lateral subquery per type walks (sync_type, finished_at desc) and stops at `limit`.
     const { rows } = await this.pool.query<EventRow>(
       `select e.job_id, e.sync_type, e.user_id, e.success, e.finished_at, e.duration_ms, e.error

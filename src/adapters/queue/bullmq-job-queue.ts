@@ -10,6 +10,10 @@ import { addBulkFenced, FENCED } from './fenced-add.js';
 import { heldDedupKeys, type ReadFence } from './held-dedup-keys.js';
 import { encodeJobId } from './job-id.js';
 import { BULLMQ_QUEUE, FENCED_CHUNK_LISTENER, LEASE_KEY } from './tokens.js';
+import { unreachableAs } from '../unreachable.js';
+
+const UNREACHABLE_ENQUEUE = 'The jobs could not be enqueued: the queue is unreachable.';
+const UNREACHABLE_READ = 'The queue could not be read: Redis is unreachable.';
 
 /**
  * Jobs per `addBulk` (one Redis pipeline). 40,000 jobs against the local Redis 7.0, three
@@ -79,7 +83,11 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
    * Chunks go one after another, each in its own turn of the event loop. If one fails the
    * promise rejects and earlier chunks stay queued (harmless: the next tick deduplicates them).
    */
-  async enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
+  enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
+    return unreachableAs(UNREACHABLE_ENQUEUE, () => this.send(jobs, fence));
+  }
+
+  private async send(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
     const readFence = fence ? { leaseKey: this.requireLeaseKey(), token: fence.token } : undefined;
     const chunks: (readonly SyncJob[])[] = [];
     for (let start = 0; start < jobs.length; start += ENQUEUE_CHUNK_SIZE) {
@@ -158,7 +166,11 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
     );
   }
 
-  async counts(): Promise<QueueCounts> {
+  counts(): Promise<QueueCounts> {
+    return unreachableAs(UNREACHABLE_READ, () => this.readCounts());
+  }
+
+  private async readCounts(): Promise<QueueCounts> {
     const counts = await this.queue.getJobCounts(
       'waiting',
       'active',
@@ -177,9 +189,11 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
     };
   }
 
-  async activeJobs(limit: number): Promise<readonly ActiveJob[]> {
-    if (limit <= 0) return [];
-    const jobs = await this.queue.getActive(0, limit - 1);
-    return jobs.map(toActiveJob).filter((job): job is ActiveJob => job !== null);
+  activeJobs(limit: number): Promise<readonly ActiveJob[]> {
+    return unreachableAs(UNREACHABLE_READ, async () => {
+      if (limit <= 0) return [];
+      const jobs = await this.queue.getActive(0, limit - 1);
+      return jobs.map(toActiveJob).filter((job): job is ActiveJob => job !== null);
+    });
   }
 }

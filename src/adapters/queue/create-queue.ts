@@ -14,6 +14,9 @@ export interface BullMqQueueHandle {
   readonly connection: Redis;
 }
 
+/** Entries BullMQ keeps in the queue's event stream (approximate trim). */
+export const EVENT_STREAM_MAX_LEN = 100_000;
+
 /** How long a closing connection may wait for Redis to close its side before it is cut. */
 export const DISCONNECT_TIMEOUT_MS = 250;
 
@@ -52,6 +55,10 @@ export function createBullMqQueue(options: BullMqQueueOptions): BullMqQueueHandl
     // failed version check would leave the Queue unusable even after Redis comes back.
     skipWaitingForReady: true,
     skipVersionCheck: true,
+    // The history writer resumes from a cursor in the event stream after a handover or a
+    // PostgreSQL outage; BullMQ's default of ~10,000 entries (4-5 per job) is seconds at
+    // fleet scale. 100,000 entries cost roughly 10-20 MB of Redis memory.
+    streams: { events: { maxLen: EVENT_STREAM_MAX_LEN } },
   });
   // The queue re-emits its connection's errors: report each error object once.
   const seen = new WeakSet<Error>();

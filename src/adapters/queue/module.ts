@@ -6,7 +6,9 @@ import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
 import { SYNC_HISTORY, type SyncHistory } from '../../domain/ports/sync-history.js';
 import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../../lifecycle.js';
 import * as T from '../../tokens.js';
+import { errorMessage } from '../error-message.js';
 import { componentLog } from '../observability/component-log.js';
+import type { LeadershipFollower } from '../../lifecycle.js';
 import type { Logger } from '../observability/logger.js';
 import { redisProbe } from '../probes.js';
 import { BullMqHistoryRecorder } from './bullmq-history-recorder.js';
@@ -57,8 +59,7 @@ export const queueModule = (config: Config, logger: Logger) =>
           redisUrl: config.redisUrl,
           queueName: config.queueName,
           prefix: config.queuePrefix,
-          onError: (error) =>
-            logger.warn({ err: error }, 'sync history: an outcome was not recorded'),
+          onError: (error) => logger.warn({ err: error }, `sync history: ${errorMessage(error)}`),
         }),
       [SYNC_HISTORY],
     );
@@ -80,11 +81,18 @@ export const queueModule = (config: Config, logger: Logger) =>
       }),
       [BullMqJobQueue],
     );
+    // The single history writer: only the leader reads the event stream, resuming from the
+    // cursor the last leader left, so every outcome is written once.
+    bind<LeadershipFollower>(T.LEADERSHIP_FOLLOWER).toResolvedValue(
+      (recorder: BullMqHistoryRecorder) => ({
+        onLeadership: (isLeader) => void (isLeader ? recorder.lead() : recorder.follow()),
+      }),
+      [T.HISTORY_RECORDER],
+    );
     bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
       (recorder: BullMqHistoryRecorder) => ({
         name: 'history recorder',
-        order: BOOT_ORDER.housekeeping,
-        start: async () => recorder.start(),
+        order: BOOT_ORDER.connections,
         stop: () => recorder.close(),
       }),
       [T.HISTORY_RECORDER],

@@ -240,11 +240,18 @@ describe('GetMonitoringStatus', () => {
       });
     });
 
+    it('lets a bug in a source surface as itself, not as an outage', async () => {
+      const { useCase, history } = build();
+      const bug = new TypeError('history row without a type');
+      history.failWith(bug);
+      await expect(useCase.execute()).rejects.toBe(bug);
+    });
+
     it('names the queue first when several sources are down', async () => {
       const { useCase, queue, runLog, history } = build();
-      history.failWith(new Error('db down'));
-      runLog.failWith(new Error('db down'));
-      queue.failWith(new Error('redis down'));
+      history.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      runLog.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      queue.failWith(new Error('Connection is closed.'));
       await expect(useCase.execute()).rejects.toMatchObject({
         message: 'The queue status could not be read: the queue is unreachable.',
       });
