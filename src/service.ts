@@ -14,6 +14,8 @@ import * as T from './tokens.js';
 
 /** How long shutdown waits for the boot step in flight to notice it was aborted. */
 const BOOT_STEP_GRACE_MS = 2_500;
+/** How long one component may take to stop before shutdown goes on without it. */
+const STOP_TIMEOUT_MS = 3_000;
 
 export interface ServiceOptions {
   readonly logger?: Logger;
@@ -126,11 +128,22 @@ export class Service {
       new Promise((resolve) => setTimeout(resolve, BOOT_STEP_GRACE_MS).unref()),
     ]);
     for (const component of reversed) {
-      try {
-        this.logger.debug({ component: component.name }, `shutdown: stopping ${component.name}`);
-        await component.stop?.();
-      } catch (error) {
-        this.logger.warn(`shutdown: ${component.name}: ${errorMessage(error)}`);
+      this.logger.debug({ component: component.name }, `shutdown: stopping ${component.name}`);
+      const stopped = await Promise.race([
+        Promise.resolve(component.stop?.()).then(
+          () => true,
+          (error: unknown) => {
+            this.logger.warn(`shutdown: ${component.name}: ${errorMessage(error)}`);
+            return true;
+          },
+        ),
+        new Promise<false>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, false).unref()),
+      ]);
+      // One stuck component must not keep the others (and their connections) open.
+      if (!stopped) {
+        this.logger.warn(
+          `shutdown: ${component.name} did not stop within ${STOP_TIMEOUT_MS} ms; going on`,
+        );
       }
     }
     this.logger.info('sync-scheduler stopped');

@@ -248,15 +248,19 @@ export class SchedulingService {
       const durationMs = clock.now() - startedAt;
       this.observe((o) => o.tickFailed({ type, stage, error, durationMs }));
     }
-    if (ran) await this.recordRun(type, startedAt);
+    if (ran) this.recordRun(type, startedAt);
   }
 
-  private async recordRun(type: SyncType, at: number): Promise<void> {
-    try {
-      await this.deps.runLog.recordRun(type, at);
-    } catch (error) {
-      this.observe((o) => o.runLogFailed?.(error));
-    }
+  /**
+   * Not part of the tick: a slow run log must not hold the type "in flight" (and skip its
+   * next tick); shutdown still waits for the write through `drain()`.
+   */
+  private recordRun(type: SyncType, at: number): void {
+    const write = this.deps.runLog
+      .recordRun(type, at)
+      .catch((error: unknown) => this.observe((o) => o.runLogFailed?.(error)))
+      .finally(() => this.inFlight.delete(write));
+    this.inFlight.add(write);
   }
 
   /** Agent jobs get a stable per-agent delay; the single shared job goes at once. */

@@ -159,7 +159,56 @@ describe('migrations', () => {
       await db.pool.query(`insert into system.sync_last_runs values ('orders', now())`);
 
       await vi.waitFor(() => expect(payloads).toHaveLength(3), { timeout: 2_000 });
-      expect(payloads).toEqual(['sync_settings', 'scheduler_state', 'sync_settings']);
+      // The payload is the version each change committed: one bump per statement here, in order.
+      const versions = payloads.map(Number);
+      expect(versions.every(Number.isSafeInteger)).toBe(true);
+      expect(versions).toEqual([versions[0], versions[0]! + 1, versions[0]! + 2]);
+      const { rows } = await db.pool.query('select version from system.desired_state_version');
+      expect(Number(rows[0].version)).toBe(versions[2]);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('bump the version once per transaction, however many statements change the state', async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    const version = async () =>
+      Number(
+        (await db.pool.query('select version from system.desired_state_version')).rows[0].version,
+      );
+    const before = await version();
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      // INSERT ... ON CONFLICT DO UPDATE fires both the INSERT and the UPDATE triggers.
+      await client.query(
+        `insert into system.sync_settings (sync_type, interval_minutes) values ('orders', 12)
+         on conflict (sync_type) do update set interval_minutes = excluded.interval_minutes`,
+      );
+      await client.query('update system.scheduler_state set running = false');
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    expect(await version()).toBe(before + 1);
+    await db.pool.query('delete from system.desired_state_version');
+    await db.pool.query("update system.sync_settings set enabled = false where sync_type = 'ddt'");
+    // A version row deleted by hand comes back above every version handed out before.
+    expect(await version()).toBeGreaterThan(before + 1);
+  });
+
+  it('announce a change made by hand', async () => {
+    const db = await emptyDatabase();
+    await runMigrations(db.url);
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+      await listener.query('listen sync_scheduler_settings');
+      await db.pool.query('update system.scheduler_state set running = false');
+      await vi.waitFor(() => expect(payloads).toHaveLength(1), { timeout: 2_000 });
     } finally {
       await listener.end();
     }

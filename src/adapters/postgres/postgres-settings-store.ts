@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type QueryResult } from 'pg';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
 import type {
   SettingsStore,
@@ -9,6 +9,8 @@ import type {
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
 import { PG_POOL } from './tokens.js';
+
+const { escapeLiteral } = pg;
 
 interface SettingsRow {
   version: string;
@@ -50,10 +52,9 @@ export class PostgresSettingsStore implements SettingsStore {
   saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes)
-       values ($1, $2)
+       values (${typeLiteral(type)}, ${integerLiteral(minutes)})
        on conflict (sync_type)
        do update set interval_minutes = excluded.interval_minutes, updated_at = now()`,
-      [type, minutes],
     );
   }
 
@@ -61,57 +62,54 @@ export class PostgresSettingsStore implements SettingsStore {
     // A missing row is recreated with the interval loadSettings was already reporting for it.
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes, enabled)
-       values ($1, $2, $3)
+       values (${typeLiteral(type)}, ${integerLiteral(DEFAULT_INTERVALS[type])}, ${booleanLiteral(enabled)})
        on conflict (sync_type)
        do update set enabled = excluded.enabled, updated_at = now()`,
-      [type, DEFAULT_INTERVALS[type], enabled],
     );
   }
 
   saveRunning(running: boolean): Promise<SyncSettings> {
     return this.change(
       `insert into system.scheduler_state (id, running)
-       values (true, $1)
+       values (true, ${booleanLiteral(running)})
        on conflict (id)
        do update set running = excluded.running, updated_at = now()`,
-      [running],
     );
   }
 
   /**
-   * The write, its version bump (the trigger) and the snapshot read back in one transaction:
-   * the trigger holds the version row's lock until commit, so no other change can land
-   * between the write and the snapshot, and the snapshot is exactly what this change made.
+   * The write, its version bump (the trigger) and the snapshot read back in one transaction
+   * and one round trip: several statements in one simple-protocol query run as one implicit
+   * transaction, and the trigger holds the version row's lock until it commits, so no other
+   * change can land between the write and the snapshot: the snapshot is exactly what this
+   * change made. (One round trip matters: a slow database costs one latency, not four.)
+   * Parameters are not possible in a multi-statement query, so every value is rendered from
+   * an already validated type, integer or boolean.
    */
-  private change(sql: string, params: unknown[]): Promise<SyncSettings> {
+  private change(write: string): Promise<SyncSettings> {
     return unreachableAs(UNREACHABLE_SAVE, async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('begin');
-        await client.query(sql, params);
-        const { rows } = await client.query<SettingsRow>(SNAPSHOT);
-        await client.query('commit');
-        return toSettings(rows);
-      } catch (error) {
-        broken = await rollback(client, error);
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+      const results = (await this.pool.query(
+        `${write};\n${SNAPSHOT}`,
+      )) as unknown as QueryResult<SettingsRow>[];
+      const snapshot = results.at(-1);
+      if (!Array.isArray(results) || !snapshot)
+        throw new Error('settings store: unexpected reply to a change');
+      return toSettings(snapshot.rows);
     });
   }
 }
 
-/** Rolls back; a client whose rollback failed is handed back as broken (the pool drops it). */
-async function rollback(client: PoolClient, error: unknown): Promise<Error | undefined> {
-  try {
-    await client.query('rollback');
-    return undefined;
-  } catch {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-}
+const typeLiteral = (type: SyncType): string => {
+  if (!isSyncType(type)) throw new TypeError(`not a sync type: ${String(type)}`);
+  return escapeLiteral(type);
+};
+
+const integerLiteral = (value: number): string => {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return String(value);
+};
+
+const booleanLiteral = (value: boolean): string => (value ? 'true' : 'false');
 
 function toSettings(rows: readonly SettingsRow[]): SyncSettings {
   // Rows deleted by hand fall back to the defaults of a fresh install rather than failing boot.

@@ -81,6 +81,8 @@ export class BullMqHistoryRecorder {
   private readonly commands: Redis;
   /** The blocking XREAD connection of the current leadership, if any. */
   private reader: Redis | null = null;
+  /** Aborted by follow(): a read in flight is abandoned, whatever its connection does. */
+  private readerStop = new AbortController();
   /** Bumped by lead() and follow(): a read loop or retry of an older term stops. */
   private term = 0;
   private leading = false;
@@ -134,10 +136,12 @@ export class BullMqHistoryRecorder {
     });
     reportOncePerStreak(reader, this.options.onError);
     this.reader = reader;
+    this.readerStop = new AbortController();
+    const stop = this.readerStop.signal;
     let markStarted = (): void => {};
     this.started = new Promise<void>((resolve) => (markStarted = resolve));
     const previous = this.stopping;
-    this.reading = previous.then(() => this.readLoop(term, reader, markStarted));
+    this.reading = previous.then(() => this.readLoop(term, reader, markStarted, stop));
     return this.started;
   }
 
@@ -149,6 +153,10 @@ export class BullMqHistoryRecorder {
     if (!this.leading) return this.stopping;
     this.leading = false;
     this.term++;
+    // ioredis does not reject a command parked while it reconnects when disconnected then
+    // (after a Redis outage the blocked read would hang follow() and shutdown for ever):
+    // the abort ends the read loop on its own.
+    this.readerStop.abort();
     this.reader?.disconnect();
     this.reader = null;
     this.wakeAll();
@@ -178,26 +186,34 @@ export class BullMqHistoryRecorder {
     return this.buffer.length;
   }
 
-  private async readLoop(term: number, reader: Redis, markStarted: () => void): Promise<void> {
+  private async readLoop(
+    term: number,
+    reader: Redis,
+    markStarted: () => void,
+    stop: AbortSignal,
+  ): Promise<void> {
     let from: string | null = null;
     let failing = false;
     let delay = this.retryInitialMs;
     while (this.term === term) {
       try {
-        from ??= await this.startingPoint(reader);
+        from ??= await abandonOn(stop, this.startingPoint(reader));
         markStarted();
         if (this.buffer.length >= this.maxBuffered) {
           await this.wait(); // backpressure: a flush makes room, follow() ends the term
           continue;
         }
-        const reply = (await reader.xread(
-          'COUNT',
-          this.readCount,
-          'BLOCK',
-          this.blockMs,
-          'STREAMS',
-          this.eventsKey,
-          from,
+        const reply = (await abandonOn(
+          stop,
+          reader.xread(
+            'COUNT',
+            this.readCount,
+            'BLOCK',
+            this.blockMs,
+            'STREAMS',
+            this.eventsKey,
+            from,
+          ),
         )) as StreamReply;
         // Read after following: not ours any more; the next leader reads it from the cursor.
         if (this.term !== term) break;
@@ -388,4 +404,26 @@ function reportOncePerStreak(connection: Redis, onError: (error: unknown) => voi
     failing = true;
   });
   connection.on('ready', () => (failing = false));
+}
+
+/** `work`, or a rejection as soon as `signal` aborts (the work itself is left to fail alone). */
+function abandonOn<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(new Error('read abandoned: no longer leading'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('read abandoned: no longer leading'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
