@@ -9,7 +9,7 @@ const AGENTS = ['a-1', 'a-2', 'a-3', 'a-4', 'a-5'];
 const LEASE_MS = 1_200;
 const POLL_MS = 300;
 /** From the run log's write to the moment orders falls due: time for three replicas to boot. */
-const DUE_IN_MS = 15_000;
+const DUE_IN_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
