@@ -24,6 +24,12 @@ export interface PairState {
   readonly breaker: BreakerState;
   /** While open: when the next tick may send one probe. */
   readonly openUntil: number | null;
+  /**
+   * How long the breaker was opened for (the rule that opened it), so that a failed probe
+   * opens it again for the same period. Absent or null while closed; absent in older callers'
+   * fixtures, where the rules recompute it.
+   */
+  readonly openPeriodMs?: number | null;
 }
 
 /** One final outcome of one job, as the history writer reads it. */
