@@ -109,3 +109,7 @@ export const CLOSED_ERP_BREAKER: ErpBreakerState = {
   window: [],
   probe: null,
 };
+
+/** Inversify tokens of the rules, bound by the composition root from the environment. */
+export const PAIR_BREAKER_RULES = Symbol.for('sync-scheduler/PairBreakerRules');
+export const ERP_BREAKER_RULES = Symbol.for('sync-scheduler/ErpBreakerRules');
