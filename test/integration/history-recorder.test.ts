@@ -309,8 +309,9 @@ describe('BullMqHistoryRecorder', () => {
     const spy: SyncHistory = {
       record: (event) => history.record(event),
       recordMany: async (events) => {
-        await history.recordMany(events);
+        const inserted = await history.recordMany(events);
         recorded.push([...events]);
+        return inserted;
       },
       recent: (limit) => history.recent(limit),
       prune: () => history.prune(),
