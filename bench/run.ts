@@ -4,6 +4,7 @@ import { agentLookups } from './agent-lookups.js';
 import { fanOut } from './fan-out.js';
 import { http } from './http.js';
 import { memory } from './memory.js';
+import { outcomeWriter } from './outcome-writer.js';
 import { type Benchmark, type Check, print, table, verdict } from './support.js';
 import { tickLateness } from './tick-lateness.js';
 
@@ -11,7 +12,14 @@ import { tickLateness } from './tick-lateness.js';
  * `npm run bench [-- name ...]`: runs every benchmark (or the named ones) one after another and
  * prints a markdown report on stdout; progress goes to stderr. Memory runs first, on a quiet heap.
  */
-const BENCHMARKS: readonly Benchmark[] = [memory, agentLookups, fanOut, tickLateness, http];
+const BENCHMARKS: readonly Benchmark[] = [
+  memory,
+  agentLookups,
+  fanOut,
+  tickLateness,
+  http,
+  outcomeWriter,
+];
 
 /** The machine is shared: say how busy it was. */
 const load = (): string =>

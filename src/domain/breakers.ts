@@ -24,6 +24,12 @@ export interface PairState {
   readonly breaker: BreakerState;
   /** While open: when the next tick may send one probe. */
   readonly openUntil: number | null;
+  /**
+   * How long the breaker was opened for (the rule that opened it), so that a failed probe
+   * opens it again for the same period. Absent or null while closed; absent in older callers'
+   * fixtures, where the rules recompute it.
+   */
+  readonly openPeriodMs?: number | null;
 }
 
 /** One final outcome of one job, as the history writer reads it. */
@@ -103,3 +109,7 @@ export const CLOSED_ERP_BREAKER: ErpBreakerState = {
   window: [],
   probe: null,
 };
+
+/** Inversify tokens of the rules, bound by the composition root from the environment. */
+export const PAIR_BREAKER_RULES = Symbol.for('sync-scheduler/PairBreakerRules');
+export const ERP_BREAKER_RULES = Symbol.for('sync-scheduler/ErpBreakerRules');

@@ -175,6 +175,23 @@ export function describeSyncHistoryContract(
           expect((await history.recent(10)).orders).toEqual([fresh, known]);
         }));
 
+      it('resolves with the events it inserted: each new outcome once, in batch order', () =>
+        withHistory(async (history) => {
+          const known = anEvent({ jobId: 'job-1', secondsAgo: 5 });
+          await history.record(known);
+          const first = anEvent({ jobId: 'job-2', secondsAgo: 2 });
+          const second = anEvent({ jobId: 'job-3', secondsAgo: 1, success: false, error: 'x' });
+          const retried = anEvent({ jobId: 'job-1', secondsAgo: 0 }); // same id, later finish
+
+          expect(await history.recordMany([known, first, second, first, retried])).toEqual([
+            first,
+            second,
+            retried,
+          ]);
+          expect(await history.recordMany([first, second])).toEqual([]); // a replay
+          expect(await history.recordMany([])).toEqual([]);
+        }));
+
       it('rounds fractional durations and accepts an empty batch', () =>
         withHistory(async (history) => {
           await history.recordMany([]);

@@ -2,7 +2,9 @@ import { errorMessage } from '../../src/adapters/error-message.js';
 import { type JobsOptions, UnrecoverableError, Worker } from 'bullmq';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InMemoryAgentStateStore } from '../../src/adapters/memory/in-memory-agent-state-store.js';
 import { InMemorySyncHistory } from '../../src/adapters/memory/in-memory-sync-history.js';
+import { PostgresAgentStateStore } from '../../src/adapters/postgres/postgres-agent-state-store.js';
 import { PostgresSyncHistory } from '../../src/adapters/postgres/postgres-sync-history.js';
 import {
   BullMqHistoryRecorder,
@@ -10,6 +12,7 @@ import {
 } from '../../src/adapters/queue/bullmq-history-recorder.js';
 import { toBulkJob } from '../../src/adapters/queue/bullmq-job.js';
 import { encodeJobId } from '../../src/adapters/queue/job-id.js';
+import type { OutcomesApplied } from '../../src/domain/ports/agent-state-store.js';
 import type { SyncEvent, SyncHistory } from '../../src/domain/ports/sync-history.js';
 import type { SyncType } from '../../src/domain/sync-types.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -309,8 +312,9 @@ describe('BullMqHistoryRecorder', () => {
     const spy: SyncHistory = {
       record: (event) => history.record(event),
       recordMany: async (events) => {
-        await history.recordMany(events);
+        const inserted = await history.recordMany(events);
         recorded.push([...events]);
+        return inserted;
       },
       recent: (limit) => history.recent(limit),
       prune: () => history.prune(),
@@ -340,5 +344,93 @@ describe('BullMqHistoryRecorder', () => {
     await eventually(async () => (await history.recent(500)).orders.length === 300 || null);
     expect(Math.max(...recorded.map((batch) => batch.length))).toBeLessThanOrEqual(20);
     expect(recorder.backlog()).toBe(0);
+  });
+
+  describe('with the agent state', () => {
+    const orders = (...userIds: string[]) =>
+      userIds.map((userId) => ({ type: 'orders' as const, userId }));
+
+    /** One cycle at a time: a pending job holds its deduplication key until it finishes. */
+    const cycles = async (count: number, userIds: string[]): Promise<void> => {
+      for (let cycle = 1; cycle <= count; cycle++) {
+        await addJobs(test, orders(...userIds), { attempts: 1 });
+        await eventually(() => finished === cycle * userIds.length || null, 10_000);
+      }
+    };
+
+    it("opens a-2's orders breaker after its third failure, with the worker's error as reason", async () => {
+      worker = new Worker(
+        test.queueName,
+        async (job) => {
+          if (job.data.userId === 'a-2') throw new Error('ERP refused the login of a-2');
+        },
+        { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix: test.prefix },
+      );
+      worker.on('completed', () => finished++);
+      worker.on('failed', () => finished++);
+      const agentState = new PostgresAgentStateStore(db.pool);
+      const changes: OutcomesApplied[] = [];
+      await aRecorder(new PostgresSyncHistory(db.pool), {
+        agentState,
+        onBreakerChange: (applied) => changes.push(applied),
+        flushDelayMs: 20,
+      }).lead();
+
+      await cycles(3, ['a-1', 'a-2', 'a-3']);
+
+      await allStored(9);
+      const a2 = await eventually(async () => {
+        const [pair] = await agentState.agent('a-2');
+        return pair?.breaker === 'open' ? pair : null;
+      });
+      expect(a2).toMatchObject({
+        consecutiveFailures: 3,
+        lastFailureReason: 'ERP refused the login of a-2',
+        lastCompletedAt: null,
+      });
+      expect(a2?.recentFailures).toHaveLength(3);
+      expect(a2?.lastStartedAt).toBeGreaterThan(0);
+      for (const userId of ['a-1', 'a-3']) {
+        const [pair] = await agentState.agent(userId);
+        expect(pair).toMatchObject({ breaker: 'closed', consecutiveFailures: 0 });
+        expect(pair?.lastCompletedAt).toBeGreaterThan(0);
+        expect(pair?.lastStartedAt).toBeGreaterThan(0);
+      }
+      const opened = changes.flatMap((applied) => applied.pairsChanged);
+      expect(opened.map((pair) => [pair.userId, pair.breaker])).toEqual([['a-2', 'open']]);
+      expect(await agentState.openCounts()).toMatchObject({ orders: 1 });
+      expect(errors).toEqual([]);
+    });
+
+    it('applies each outcome once: a failed agent-state write is retried without the history', async () => {
+      startWorker();
+      const history = new InMemorySyncHistory();
+      const agentState = new InMemoryAgentStateStore();
+      const recorder = aRecorder(history, {
+        agentState,
+        flushDelayMs: 20,
+        retryInitialMs: 10,
+        retryMaxMs: 20,
+      });
+      await recorder.lead();
+      await cycles(1, ['fail-1']);
+      await eventually(
+        async () => (await agentState.agent('fail-1'))[0]?.consecutiveFailures === 1 || null,
+      );
+
+      agentState.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+      await cycles(1, ['fail-1']);
+      await eventually(async () => (await history.recent(10)).orders.length === 2 || null);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a few failed retries
+      agentState.failWith(null);
+
+      await eventually(() => recorder.backlog() === 0 || null);
+      await recorder.follow();
+      const second = aRecorder(history, { agentState }); // a replay from the cursor adds nothing
+      await second.lead();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await agentState.agent('fail-1'))[0]?.consecutiveFailures).toBe(2);
+      expect(errors).toHaveLength(1);
+    });
   });
 });

@@ -31,8 +31,9 @@ export class InMemorySyncHistory implements SyncHistory {
     await this.recordMany([event]);
   }
 
-  async recordMany(events: readonly SyncEvent[]): Promise<void> {
+  async recordMany(events: readonly SyncEvent[]): Promise<readonly SyncEvent[]> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
+    const inserted: SyncEvent[] = [];
     for (const event of events) {
       const known = this.events.some(
         ({ event: e }) => e.jobId === event.jobId && e.finishedAt === event.finishedAt,
@@ -40,7 +41,9 @@ export class InMemorySyncHistory implements SyncHistory {
       if (known) continue;
       const durationMs = event.durationMs === null ? null : Math.round(event.durationMs);
       this.events.push({ seq: ++this.seq, event: { ...event, durationMs } });
+      inserted.push(event);
     }
+    return inserted;
   }
 
   async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {

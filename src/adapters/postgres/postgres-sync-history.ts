@@ -48,18 +48,20 @@ export class PostgresSyncHistory implements SyncHistory {
     await this.recordMany([event]);
   }
 
-  async recordMany(events: readonly SyncEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  async recordMany(events: readonly SyncEvent[]): Promise<readonly SyncEvent[]> {
+    if (events.length === 0) return [];
     // One statement whatever the batch size: seven arrays, one parse, one plan. DO NOTHING
-    // also skips a duplicate inside the batch (only DO UPDATE refuses to touch a row twice).
-    await this.pool.query(
+    // also skips a duplicate inside the batch (only DO UPDATE refuses to touch a row twice),
+    // and RETURNING names only the rows this statement inserted.
+    const { rows } = await this.pool.query<{ job_id: string; finished_at: Date }>(
       `insert into system.sync_events
          (job_id, sync_type, user_id, success, finished_at, duration_ms, error)
        select * from unnest(
          $1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::integer[],
          $7::text[]
        )
-       on conflict (job_id, finished_at) do nothing`,
+       on conflict (job_id, finished_at) do nothing
+       returning job_id, finished_at`,
       [
         events.map((event) => event.jobId),
         events.map((event) => event.type),
@@ -71,6 +73,8 @@ export class PostgresSyncHistory implements SyncHistory {
         events.map((event) => event.error),
       ],
     );
+    const inserted = new Set(rows.map((row) => outcomeKey(row.job_id, row.finished_at.getTime())));
+    return events.filter((event) => inserted.delete(outcomeKey(event.jobId, event.finishedAt)));
   }
 
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
@@ -120,6 +124,8 @@ export class PostgresSyncHistory implements SyncHistory {
     return rowCount ?? 0;
   }
 }
+
+const outcomeKey = (jobId: string, finishedAt: number): string => `${finishedAt} ${jobId}`;
 
 function toEvent(row: EventRow, type: SyncType): SyncEvent {
   return {

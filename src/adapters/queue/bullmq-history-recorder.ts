@@ -1,6 +1,9 @@
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { PairOutcome } from '../../domain/breakers.js';
+import type { AgentStateStore, OutcomesApplied } from '../../domain/ports/agent-state-store.js';
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
+import type { SyncType } from '../../domain/sync-types.js';
 import { DISCONNECT_TIMEOUT_MS, PRODUCER_REDIS_OPTIONS } from './create-queue.js';
 import { decodeJobId } from './job-id.js';
 
@@ -24,13 +27,28 @@ export interface HistoryRecorderOptions {
   readonly retryInitialMs?: number;
   /** ...up to this (default 5,000 ms). */
   readonly retryMaxMs?: number;
+  /**
+   * Kept up to date from the same stream, in the same flushes: jobs taken by a worker
+   * (`active`) and each outcome the history had not recorded yet. Without it, only the history.
+   */
+  readonly agentState?: AgentStateStore;
+  /** After a batch that changed a pair breaker's state or the ERP breaker's, for logs and metrics. */
+  readonly onBreakerChange?: (applied: OutcomesApplied) => void;
+  /** The `now` the ERP breaker's window is measured from (default Date.now). */
+  readonly now?: () => number;
 }
 
-/** An outcome read from the stream and not yet written, with the entry it came from. */
-interface Pending {
-  readonly streamId: string;
-  readonly event: SyncEvent;
+/** A job a worker took, from an `active` stream entry. */
+export interface StartedJob {
+  readonly type: SyncType;
+  readonly userId: string;
+  readonly at: number;
 }
+
+/** An outcome (or a start) read from the stream and not yet written, with its entry. */
+type Pending =
+  | { readonly streamId: string; readonly event: SyncEvent; readonly started?: undefined }
+  | { readonly streamId: string; readonly started: StartedJob; readonly event?: undefined };
 
 type StreamReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
@@ -61,6 +79,13 @@ return 1`;
  *   rest) instead of dropping outcomes or growing without bound.
  * - The job id says what the job was (job-id.ts), so an outcome is recorded even when BullMQ
  *   already removed the job. Ids that do not decode are not ours and are skipped.
+ *
+ * - With an AgentStateStore, each flush also records the jobs workers took (`active` entries)
+ *   and applies to the pair and ERP breakers only the outcomes the history newly inserted
+ *   (idempotent per job id and finish time), before the cursor moves. A batch whose history
+ *   write succeeded but whose agent-state write failed is retried from the outcomes kept in
+ *   memory (the history would answer "nothing new"); only a handover or crash in between loses
+ *   them for the agent state (the history has them).
  *
  * It reads the stream with its own XREAD loop rather than BullMQ's QueueEvents: QueueEvents
  * reads without COUNT and pushes every entry at its listeners, so it can neither pause for
@@ -95,6 +120,12 @@ export class BullMqHistoryRecorder {
   private readId: string | null = null;
   private savedId: string | null = null;
   private flushing: Promise<void> | null = null;
+  /**
+   * The head batch whose outcomes the history took but the agent state did not yet: a retry
+   * must not ask the history again (it would answer "nothing new") and must be the same batch.
+   */
+  private unapplied: { readonly size: number; readonly inserted: readonly SyncEvent[] } | null =
+    null;
   /** A streak of failed writes is reported once, at its start. */
   private writeFailing = false;
   private timer: NodeJS.Timeout | null = null;
@@ -165,6 +196,7 @@ export class BullMqHistoryRecorder {
       await reading;
       await this.flushNow();
       this.buffer = [];
+      this.unapplied = null;
       this.readId = null;
     })();
     return this.stopping;
@@ -223,6 +255,8 @@ export class BullMqHistoryRecorder {
           from = id;
           const event = toSyncEvent(id, fields);
           if (event) this.buffer.push({ streamId: id, event });
+          const started = this.options.agentState ? toStartedJob(id, fields) : null;
+          if (started) this.buffer.push({ streamId: id, started });
         }
         this.readId = from;
         this.schedule();
@@ -315,10 +349,10 @@ export class BullMqHistoryRecorder {
   }
 
   private async flushBatch(): Promise<void> {
-    const batch = this.buffer.slice(0, this.batchSize);
+    const batch = this.buffer.slice(0, this.unapplied?.size ?? this.batchSize);
     // Entries without an outcome count as handled: the cursor may pass them.
     const upTo = batch.length === this.buffer.length ? this.readId : batch.at(-1)?.streamId;
-    if (batch.length > 0) await this.history.recordMany(await this.withDurations(batch));
+    if (batch.length > 0) await this.writeBatch(batch);
     if (upTo && upTo !== this.savedId) {
       await this.commands.eval(ADVANCE_CURSOR, 1, this.cursorKey, upTo);
       this.savedId = upTo;
@@ -329,16 +363,48 @@ export class BullMqHistoryRecorder {
   }
 
   /**
+   * The history first, then the agent state with only the outcomes the history had not seen
+   * (a replay after a handover adds nothing twice), all before the cursor moves past them.
+   */
+  private async writeBatch(batch: readonly Pending[]): Promise<void> {
+    const agentState = this.options.agentState;
+    const events = batch.flatMap((pending) => pending.event ?? []);
+    let inserted = this.unapplied?.inserted;
+    if (!inserted) {
+      inserted =
+        events.length > 0 ? await this.history.recordMany(await this.withDurations(events)) : [];
+      if (agentState) this.unapplied = { size: batch.length, inserted };
+    }
+    if (!agentState) return;
+    const started = batch.flatMap((pending) => pending.started ?? []);
+    if (started.length > 0) await agentState.recordStarted(started);
+    if (inserted.length > 0) {
+      const now = (this.options.now ?? Date.now)();
+      const applied = await agentState.recordOutcomes(inserted.map(toPairOutcome), now);
+      if (applied.erpChanged || applied.pairsChanged.length > 0) this.reportBreakerChange(applied);
+    }
+    this.unapplied = null;
+  }
+
+  private reportBreakerChange(applied: OutcomesApplied): void {
+    try {
+      this.options.onBreakerChange?.(applied);
+    } catch (error) {
+      this.options.onError(error); // a listener's bug must not fail the flush and replay it
+    }
+  }
+
+  /**
    * Durations from the jobs still in Redis, in one pipelined round trip per batch; a removed
    * job (or a failed read: durations are an extra) has none.
    */
-  private async withDurations(batch: readonly Pending[]): Promise<SyncEvent[]> {
+  private async withDurations(events: readonly SyncEvent[]): Promise<SyncEvent[]> {
     const pipeline = this.commands.pipeline();
-    for (const { event } of batch) {
+    for (const event of events) {
       pipeline.hmget(this.queue.toKey(event.jobId), 'processedOn', 'finishedOn');
     }
     const replies = await pipeline.exec().catch(() => null);
-    return batch.map(({ event }, i) => {
+    return events.map((event, i) => {
       const [error, timing] = replies?.[i] ?? [null, null];
       const [processedOn, finishedOn] = error ? [] : ((timing as (string | null)[] | null) ?? []);
       const durationMs =
@@ -385,6 +451,28 @@ export function toSyncEvent(streamId: string, fields: readonly string[]): SyncEv
     error: success ? null : entry.get('failedReason') || 'failed',
   };
 }
+
+/** A job a worker took (an `active` entry of a job of this service); null for anything else. */
+export function toStartedJob(streamId: string, fields: readonly string[]): StartedJob | null {
+  let kind: string | undefined;
+  let jobId: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'event') kind = fields[i + 1];
+    if (fields[i] === 'jobId') jobId = fields[i + 1];
+  }
+  if (kind !== 'active' || jobId === undefined) return null;
+  const parts = decodeJobId(jobId);
+  return parts ? { type: parts.type, userId: parts.userId, at: streamTime(streamId) } : null;
+}
+
+/** What the agent state needs of an outcome. */
+export const toPairOutcome = (event: SyncEvent): PairOutcome => ({
+  type: event.type,
+  userId: event.userId,
+  success: event.success,
+  at: event.finishedAt,
+  reason: event.error,
+});
 
 /** Redis stream ids start with the entry's epoch milliseconds: "1767254400000-0". */
 const streamTime = (streamId: string): number => Number.parseInt(streamId, 10);

@@ -19,8 +19,10 @@ export interface SyncHistory {
   /**
    * Records a batch in one round trip, all or nothing, with the same idempotency (also between
    * duplicates inside the batch). The history writer's path: one statement per batch.
+   * Resolves with the events it actually inserted (each new outcome once, in batch order), so
+   * that the writer applies an outcome to the agent state only the first time it is seen.
    */
-  recordMany(events: readonly SyncEvent[]): Promise<void>;
+  recordMany(events: readonly SyncEvent[]): Promise<readonly SyncEvent[]>;
   /** The newest `limit` events of each type, newest first. */
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>>;
   /** Deletes events beyond the retention bounds; resolves with how many went. */
