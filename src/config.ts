@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { ErpBreakerRules, PairBreakerRules } from './domain/breakers.js';
+
+const MINUTE_MS = 60_000;
 
 /** HMAC-SHA256 keys shorter than its 256-bit output weaken it (RFC 7518 §3.2). */
 const MIN_JWT_SECRET_BYTES = 32;
@@ -25,6 +28,17 @@ const schema = z
       })
       .optional(),
     JWT_MAX_TTL_S: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
+    BREAKER_CONSECUTIVE_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+    BREAKER_CONSECUTIVE_OPEN_MIN: z.coerce.number().int().min(1).max(43_200).default(120),
+    BREAKER_WINDOW_FAILURES: z.coerce.number().int().min(1).max(10_000).default(6),
+    BREAKER_WINDOW_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+    BREAKER_WINDOW_OPEN_MIN: z.coerce.number().int().min(1).max(43_200).default(1440),
+    ERP_BREAKER_WINDOW_SIZE: z.coerce.number().int().min(1).max(100_000).default(100),
+    ERP_BREAKER_WINDOW_MIN: z.coerce.number().int().min(1).max(1440).default(10),
+    ERP_BREAKER_MIN_OUTCOMES: z.coerce.number().int().min(1).max(100_000).default(20),
+    ERP_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+    ERP_BREAKER_COOL_DOWN_MIN: z.coerce.number().int().min(1).max(1440).default(5),
+    ERP_BREAKER_PROBE_SIZE: z.coerce.number().int().min(1).max(1000).default(5),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
@@ -66,6 +80,10 @@ export interface Config {
   readonly leaderLeaseMs: number;
   /** Safety-net reload of the desired state, for lost notifications. */
   readonly settingsResyncMs: number;
+  /** Per (type, agent) circuit breaker. */
+  readonly pairBreakerRules: PairBreakerRules;
+  /** The fleet-wide ERP circuit breaker. */
+  readonly erpBreakerRules: ErpBreakerRules;
 }
 
 export class ConfigError extends Error {
@@ -96,5 +114,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaderPollMs: e.LEADER_POLL_MS,
     leaderLeaseMs: e.LEADER_LEASE_MS,
     settingsResyncMs: e.SETTINGS_RESYNC_MS,
+    pairBreakerRules: {
+      consecutiveFailures: e.BREAKER_CONSECUTIVE_FAILURES,
+      consecutiveOpenMs: e.BREAKER_CONSECUTIVE_OPEN_MIN * MINUTE_MS,
+      windowFailures: e.BREAKER_WINDOW_FAILURES,
+      windowMs: e.BREAKER_WINDOW_HOURS * 60 * MINUTE_MS,
+      windowOpenMs: e.BREAKER_WINDOW_OPEN_MIN * MINUTE_MS,
+    },
+    erpBreakerRules: {
+      windowSize: e.ERP_BREAKER_WINDOW_SIZE,
+      windowMs: e.ERP_BREAKER_WINDOW_MIN * MINUTE_MS,
+      minOutcomes: e.ERP_BREAKER_MIN_OUTCOMES,
+      failureRatio: e.ERP_BREAKER_FAILURE_RATIO,
+      coolDownMs: e.ERP_BREAKER_COOL_DOWN_MIN * MINUTE_MS,
+      probeSize: e.ERP_BREAKER_PROBE_SIZE,
+    },
   };
 }

@@ -1,6 +1,8 @@
 import { invalidInput, isSchedulerError, unavailable } from '../domain/errors.js';
 import { HEALTH_WINDOW, healthOf, type Health } from '../domain/health.js';
 import { minutesToMs, type Intervals } from '../domain/interval.js';
+import type { BreakerState, ErpBreakerState } from '../domain/breakers.js';
+import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { LeaderElection } from '../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../domain/ports/queue-inspector.js';
@@ -27,6 +29,8 @@ export interface TypeStatus {
   readonly history: readonly RunRecord[];
   readonly enabled: boolean;
   readonly intervalMinutes: number;
+  /** Pairs of this type whose breaker is open or half open; null when not known. */
+  readonly openBreakers: number | null;
 }
 
 export interface MonitoringStatus {
@@ -41,6 +45,12 @@ export interface MonitoringStatus {
   readonly types: Readonly<Record<SyncType, TypeStatus>>;
   /** This replica, which may or may not be the one that schedules. */
   readonly leader: { readonly replicaId: string; readonly isLeader: boolean };
+  /** The fleet-wide ERP breaker; null when the agent state is not known. */
+  readonly erpBreaker: {
+    readonly state: BreakerState;
+    readonly since: number | null;
+    readonly openUntil: number | null;
+  } | null;
 }
 
 export interface MonitoringQuery {
@@ -62,6 +72,9 @@ interface Snapshot {
   readonly active: readonly ActiveJob[];
   readonly lastRuns: Partial<Record<SyncType, number>>;
   readonly events: Readonly<Record<SyncType, readonly SyncEvent[]>>;
+  /** Breakers are an extra: unknown (null) when the agent state cannot be read. */
+  readonly openBreakers: Readonly<Record<SyncType, number>> | null;
+  readonly erp: ErpBreakerState | null;
 }
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -107,6 +120,7 @@ export class GetMonitoringStatus {
     private readonly history: SyncHistory,
     private readonly leadership: LeaderElection,
     private readonly clock: Clock,
+    private readonly agentState?: AgentStateStore,
   ) {}
 
   async execute(query: MonitoringQuery = {}): Promise<MonitoringStatus> {
@@ -126,6 +140,13 @@ export class GetMonitoringStatus {
       currentSync: SYNC_TYPES.find((type) => types[type].isRunning) ?? null,
       types,
       leader: { replicaId: this.leadership.replicaId, isLeader: this.leadership.isLeader() },
+      erpBreaker: snapshot.erp
+        ? {
+            state: snapshot.erp.state,
+            since: snapshot.erp.since,
+            openUntil: snapshot.erp.openUntil,
+          }
+        : null,
     };
   }
 
@@ -136,17 +157,21 @@ export class GetMonitoringStatus {
   private async read(limit: number): Promise<Snapshot> {
     // Health looks at the newest HEALTH_WINDOW outcomes whatever the caller asked to see,
     // so ?limit=1 cannot hide a failure and turn "degraded" into "healthy".
-    const [queue, active, lastRuns, events] = await Promise.allSettled([
+    const [queue, active, lastRuns, events, openBreakers, erp] = await Promise.allSettled([
       this.inspector.counts(),
       this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
       this.runLog.loadLastRuns(),
       this.history.recent(Math.max(limit, HEALTH_WINDOW)),
+      this.agentState ? this.agentState.openCounts() : Promise.resolve(null),
+      this.agentState ? this.agentState.loadErpBreaker() : Promise.resolve(null),
     ]);
     return {
       queue: valueOf(queue, QUEUE_DOWN),
       active: valueOf(active, QUEUE_DOWN),
       lastRuns: valueOf(lastRuns, RUN_LOG_DOWN),
       events: valueOf(events, HISTORY_DOWN),
+      openBreakers: openBreakers.status === 'fulfilled' ? openBreakers.value : null,
+      erp: erp.status === 'fulfilled' ? erp.value : null,
     };
   }
 
@@ -158,14 +183,26 @@ export class GetMonitoringStatus {
     const lastRunAt = snapshot.lastRuns[type] ?? null;
     const events = snapshot.events[type] ?? [];
     const nextRunAt = autoSyncRunning && enabled ? nextRun(lastRunAt, intervalMs, now) : null;
+    const openBreakers = snapshot.openBreakers?.[type] ?? (snapshot.openBreakers ? 0 : null);
+    const breakerOpen =
+      (snapshot.erp !== null && snapshot.erp.state !== 'closed') || (openBreakers ?? 0) > 0;
     return {
       isRunning: ticking || snapshot.active.some((job) => job.type === type),
       lastRunTime: lastRunAt === null ? null : iso(lastRunAt),
       nextRunTime: nextRunAt === null ? null : iso(nextRunAt),
-      health: healthOf({ autoSyncRunning, enabled, intervalMs, lastRunAt, history: events, now }),
+      health: healthOf({
+        autoSyncRunning,
+        enabled,
+        intervalMs,
+        lastRunAt,
+        history: events,
+        breakerOpen,
+        now,
+      }),
       history: events.slice(0, limit).map(toRecord),
       enabled,
       intervalMinutes,
+      openBreakers,
     };
   }
 }

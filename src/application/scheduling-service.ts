@@ -1,6 +1,8 @@
 import { enabledOf, intervalsOf, isNewer } from '../domain/desired-state.js';
+import { gateJobs, type GatedJobs } from './breaker-gate.js';
 import { DEFAULT_INTERVALS, minutesToMs, type Intervals } from '../domain/interval.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
+import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { Cancel, Clock } from '../domain/ports/clock.js';
 import type { JobQueue, SyncJob } from '../domain/ports/job-queue.js';
 import type { Lease } from '../domain/ports/leader-election.js';
@@ -18,6 +20,10 @@ export interface SchedulingDeps {
   readonly agents: AgentRegistry;
   readonly runLog: RunLog;
   readonly observer: TickObserver;
+  /** Per-agent state and the breakers; without it every pair is sent (tests, benchmarks). */
+  readonly agentState?: AgentStateStore;
+  /** Agents in an ERP breaker probe batch (default 5). */
+  readonly erpProbeSize?: number;
 }
 
 export interface TypeSchedule {
@@ -232,7 +238,10 @@ export class SchedulingService {
     let ran = true;
     try {
       const agentIds = isSharedType(type) ? [] : await agents.listActiveAgentIds();
-      const jobs = this.spread(buildSyncJobs(type, agentIds, startedAt));
+      const built = this.spread(buildSyncJobs(type, agentIds, startedAt));
+      stage = 'breakers';
+      const gated = await this.gate(type, built, startedAt);
+      const jobs = gated.send;
       stage = 'enqueue';
       const result =
         jobs.length > 0
@@ -241,14 +250,57 @@ export class SchedulingService {
       if (result.fenced > 0) {
         ran = result.fenced < jobs.length;
         this.observe((o) => o.tickFenced?.({ type, at: 'chunk', jobs: result.fenced }));
+      } else {
+        this.afterEnqueue(type, jobs, gated, startedAt);
       }
       const durationMs = clock.now() - startedAt;
-      this.observe((o) => o.tickCompleted({ type, agents: jobs.length, ...result, durationMs }));
+      this.observe((o) =>
+        o.tickCompleted({
+          type,
+          agents: built.length,
+          ...result,
+          skippedBreaker: gated.skipped,
+          durationMs,
+        }),
+      );
     } catch (error) {
       const durationMs = clock.now() - startedAt;
       this.observe((o) => o.tickFailed({ type, stage, error, durationMs }));
     }
     if (ran) this.recordRun(type, startedAt);
+  }
+
+  private gate(type: SyncType, jobs: SyncJob[], now: number): Promise<GatedJobs> {
+    const store = this.deps.agentState;
+    if (!store) return Promise.resolve({ send: jobs, skipped: 0, probes: [], erpProbe: false });
+    return gateJobs(store, type, jobs, now, {
+      erpProbeSize: this.deps.erpProbeSize ?? 5,
+      pairBreakers: true,
+      onReadFailed: (error) => this.observe((o) => o.breakerReadFailed?.({ type, error })),
+    });
+  }
+
+  /** Last enqueued and the probes now out; outside the tick, like the run log. */
+  private afterEnqueue(type: SyncType, jobs: SyncJob[], gated: GatedJobs, at: number): void {
+    const store = this.deps.agentState;
+    if (!store || jobs.length === 0) return;
+    this.track(
+      Promise.all([
+        store.recordEnqueued(
+          type,
+          jobs.map((job) => job.userId),
+          at,
+        ),
+        gated.probes.length > 0 ? store.markProbing(type, gated.probes) : undefined,
+      ]).then(() => undefined),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: unknown) => this.observe((o) => o.agentStateFailed?.(error)))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { invalidInput, notFound } from '../domain/errors.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { Clock } from '../domain/ports/clock.js';
+import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
+import { gateJobs } from './breaker-gate.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, parseSyncType, type SyncType } from '../domain/sync-types.js';
 
@@ -15,6 +17,17 @@ export interface TriggerSyncResult {
   readonly type: SyncType;
   readonly enqueued: number;
   readonly deduplicated: number;
+  /** Held back by an open breaker (a trigger for every agent respects them). */
+  readonly skippedBreaker: number;
+  /** A trigger for one agent whose pair breaker was open: sent anyway, as the operator asked. */
+  readonly bypassedBreaker: boolean;
+}
+
+export interface TriggerSyncOptions {
+  readonly agentState?: AgentStateStore;
+  readonly erpProbeSize?: number;
+  /** The breaker state could not be read: the trigger went through unfiltered. */
+  readonly onBreakerReadFailed?: (error: unknown) => void;
 }
 
 /** Enqueues a type now, outside its schedule; the schedule itself is not moved. */
@@ -23,15 +36,65 @@ export class TriggerSync {
     private readonly agents: AgentRegistry,
     private readonly queue: JobQueue,
     private readonly clock: Clock,
+    private readonly options: TriggerSyncOptions = {},
   ) {}
 
+  /**
+   * A trigger for every agent (or the shared job) goes through the breakers like a tick; a
+   * trigger for one agent bypasses that agent's pair breaker (the operator's intent) and says
+   * so. Either way the enqueued pairs' state is recorded.
+   */
   async execute(command: TriggerSyncCommand): Promise<TriggerSyncResult> {
     const type = parseSyncType(command.type);
     const agentIds = await this.agentIdsFor(type, command.userId);
-    const jobs = buildSyncJobs(type, agentIds, this.clock.now());
+    const now = this.clock.now();
+    const built = buildSyncJobs(type, agentIds, now);
+    const { agentState } = this.options;
+    const one = command.userId !== undefined;
+    const gated = agentState
+      ? await gateJobs(agentState, type, built, now, {
+          erpProbeSize: this.options.erpProbeSize ?? 5,
+          pairBreakers: !one,
+          onReadFailed: (error) => this.options.onBreakerReadFailed?.(error),
+        })
+      : { send: built, skipped: 0, probes: [], erpProbe: false };
+    const jobs = gated.send;
     const result =
       jobs.length > 0 ? await this.queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
-    return { type, enqueued: result.added, deduplicated: result.deduplicated };
+    const bypassedBreaker =
+      one && agentState ? await this.wasBlocked(agentState, type, jobs, now) : false;
+    if (agentState && jobs.length > 0) {
+      await agentState
+        .recordEnqueued(
+          type,
+          jobs.map((job) => job.userId),
+          now,
+        )
+        .catch((error: unknown) => this.options.onBreakerReadFailed?.(error));
+    }
+    return {
+      type,
+      enqueued: result.added,
+      deduplicated: result.deduplicated,
+      skippedBreaker: gated.skipped,
+      bypassedBreaker,
+    };
+  }
+
+  private async wasBlocked(
+    store: AgentStateStore,
+    type: SyncType,
+    jobs: readonly { userId: string }[],
+    now: number,
+  ): Promise<boolean> {
+    const userId = jobs[0]?.userId;
+    if (userId === undefined) return false;
+    try {
+      const { open, probe } = await store.blockedPairs(type, now);
+      return open.has(userId) || probe.has(userId);
+    } catch {
+      return false;
+    }
   }
 
   private async agentIdsFor(

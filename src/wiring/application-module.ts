@@ -17,6 +17,7 @@ import { TriggerSync } from '../application/trigger-sync.js';
 import { UpdateInterval } from '../application/update-interval.js';
 import type { Config } from '../config.js';
 import { AGENT_REGISTRY, type AgentRegistry } from '../domain/ports/agent-registry.js';
+import { AGENT_STATE_STORE, type AgentStateStore } from '../domain/ports/agent-state-store.js';
 import { CLOCK, type Clock } from '../domain/ports/clock.js';
 import { JOB_QUEUE, type JobQueue } from '../domain/ports/job-queue.js';
 import { LEADER_ELECTION, type LeaderElection } from '../domain/ports/leader-election.js';
@@ -34,6 +35,8 @@ import {
 } from '../lifecycle.js';
 import * as T from '../tokens.js';
 
+/** How often the breaker gauges are read from the shared store. */
+const BREAKER_GAUGES_EVERY_MS = 15_000;
 /** The leader trims the sync history this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** Shutdown must finish within 5 s: a tick stuck on an unreachable Redis is not waited for. */
@@ -55,8 +58,25 @@ export const applicationModule = (config: Config) =>
         agents: AgentRegistry,
         runLog: RunLog,
         observer: TickObserver,
-      ) => new SchedulingService({ clock, queue, agents, runLog, observer }),
-      [CLOCK, JOB_QUEUE, AGENT_REGISTRY, RUN_LOG, TICK_OBSERVER],
+        agentState: AgentStateStore | undefined,
+      ) =>
+        new SchedulingService({
+          clock,
+          queue,
+          agents,
+          runLog,
+          observer,
+          ...(agentState ? { agentState } : {}),
+          ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
+        }),
+      [
+        CLOCK,
+        JOB_QUEUE,
+        AGENT_REGISTRY,
+        RUN_LOG,
+        TICK_OBSERVER,
+        { serviceIdentifier: AGENT_STATE_STORE, optional: true },
+      ],
     );
     bind(T.FOLLOW_DESIRED_STATE).toResolvedValue(
       (
@@ -87,6 +107,8 @@ export const applicationModule = (config: Config) =>
         history: SyncHistory,
         leadership: LeaderElection,
         clock: Clock,
+        agentState: AgentStateStore | undefined,
+        logger: Logger,
       ): SyncUseCases => ({
         startAutoSync: new StartAutoSync(scheduler, settings),
         stopAutoSync: new StopAutoSync(scheduler, settings),
@@ -94,7 +116,15 @@ export const applicationModule = (config: Config) =>
         getIntervals: new GetIntervals(scheduler),
         updateInterval: new UpdateInterval(scheduler, settings),
         setSyncEnabled: new SetSyncEnabled(scheduler, settings),
-        triggerSync: new TriggerSync(agents, queue, clock),
+        triggerSync: new TriggerSync(agents, queue, clock, {
+          ...(agentState ? { agentState } : {}),
+          ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
+          onBreakerReadFailed: (error) =>
+            logger.warn(
+              { err: error },
+              `trigger: the per-agent state could not be read or written (${errorMessage(error)})`,
+            ),
+        }),
         getMonitoringStatus: new GetMonitoringStatus(
           scheduler,
           inspector,
@@ -102,6 +132,7 @@ export const applicationModule = (config: Config) =>
           history,
           leadership,
           clock,
+          agentState,
         ),
       }),
       [
@@ -114,6 +145,8 @@ export const applicationModule = (config: Config) =>
         SYNC_HISTORY,
         LEADER_ELECTION,
         CLOCK,
+        { serviceIdentifier: AGENT_STATE_STORE, optional: true },
+        T.LOGGER,
       ],
     );
 
@@ -199,6 +232,43 @@ export const applicationModule = (config: Config) =>
         stop: () => election.stop(),
       }),
       [LEADER_ELECTION, T.SCHEDULER, multiple(T.LEADERSHIP_FOLLOWER), T.METRICS, T.LOGGER],
+    );
+
+    bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(
+      (
+        clock: Clock,
+        agentState: AgentStateStore | undefined,
+        metrics: Metrics,
+      ): ProcessComponent => {
+        let cancel: (() => void) | undefined;
+        const ERP_LEVEL = { closed: 0, half_open: 1, open: 2 } as const;
+        // Gauges any replica can serve: read from the shared store, not from the leader's memory.
+        const refresh = async (): Promise<void> => {
+          if (!agentState) return;
+          try {
+            const [open, erp] = await Promise.all([
+              agentState.openCounts(),
+              agentState.loadErpBreaker(),
+            ]);
+            for (const [type, count] of Object.entries(open))
+              metrics.openPairBreakers.set({ type }, count);
+            metrics.breakerState.set({ scope: 'erp' }, ERP_LEVEL[erp.state]);
+          } catch {
+            // The next refresh tries again; /readyz already reports an unreachable database.
+          }
+        };
+        return {
+          name: 'breaker gauges',
+          order: BOOT_ORDER.housekeeping,
+          start: async (signal) => {
+            if (signal.aborted || !agentState) return;
+            await refresh();
+            cancel = clock.every(BREAKER_GAUGES_EVERY_MS, () => void refresh());
+          },
+          stop: async () => cancel?.(),
+        };
+      },
+      [CLOCK, { serviceIdentifier: AGENT_STATE_STORE, optional: true }, T.METRICS],
     );
 
     bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(

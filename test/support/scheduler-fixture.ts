@@ -1,4 +1,5 @@
 import { InMemoryAgentRegistry } from '../../src/adapters/memory/in-memory-agent-registry.js';
+import type { InMemoryAgentStateStore } from '../../src/adapters/memory/in-memory-agent-state-store.js';
 import { InMemoryJobQueue } from '../../src/adapters/memory/in-memory-job-queue.js';
 import { InMemoryLeaderElection } from '../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemorySettingsStore } from '../../src/adapters/memory/in-memory-settings-store.js';
@@ -19,6 +20,9 @@ export interface SchedulerFixtureOptions {
   history?: 'just-ran' | 'never';
   /** Default true: the election grants this replica a lease as soon as `start()` is called. */
   leader?: boolean;
+  /** Per-agent state and breakers (default: none, every pair is sent). */
+  agentState?: InMemoryAgentStateStore;
+  erpProbeSize?: number;
 }
 
 /**
@@ -37,7 +41,15 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
   const agents = new InMemoryAgentRegistry(options.agents ?? ['a-1', 'a-2', 'a-3']);
   const settings = new InMemorySettingsStore(options.intervals ?? DEFAULT_INTERVALS);
   const observer = new RecordingTickObserver();
-  const scheduler = new SchedulingService({ clock, queue, agents, runLog, observer });
+  const scheduler = new SchedulingService({
+    clock,
+    queue,
+    agents,
+    runLog,
+    observer,
+    ...(options.agentState ? { agentState: options.agentState } : {}),
+    ...(options.erpProbeSize ? { erpProbeSize: options.erpProbeSize } : {}),
+  });
   let electing = false;
   const elect = (): void => {
     if (electing) return;

@@ -88,6 +88,13 @@ export const triggerResponse = z.object({
   type: syncType,
   enqueued: z.number().int(),
   deduplicated: z.number().int(),
+  skippedBreaker: z
+    .number()
+    .int()
+    .describe('Held back by an open breaker (a trigger for every agent respects them)'),
+  bypassedBreaker: z
+    .boolean()
+    .describe('A trigger for one agent whose breaker was open: sent anyway, as asked'),
 });
 
 export const setEnabledResponse = z.object({
@@ -113,6 +120,7 @@ const typeStatus = z.object({
   ),
   enabled: z.boolean(),
   intervalMinutes: minutes,
+  openBreakers: count.nullable().describe('Pairs whose breaker is open or half open'),
 });
 
 export const monitoringResponse = z.object({
@@ -130,6 +138,13 @@ export const monitoringResponse = z.object({
   currentSync: syncType.nullable(),
   types: perType(typeStatus),
   leader: z.object({ replicaId: z.string(), isLeader: z.boolean() }),
+  erpBreaker: z
+    .object({
+      state: z.enum(['closed', 'open', 'half_open']),
+      since: z.number().int().nullable(),
+      openUntil: z.number().int().nullable(),
+    })
+    .nullable(),
 });
 
 export const healthResponse = z.object({ success: ok, status: z.literal('ok') });

@@ -18,13 +18,17 @@ export class LoggingTickObserver implements TickObserver {
 
   tickCompleted(report: TickReport): void {
     const { type, agents, added, deduplicated, durationMs } = report;
+    const skippedBreaker = report.skippedBreaker ?? 0;
     this.metrics.ticks.inc({ type, outcome: 'completed' });
     this.metrics.jobsEnqueued.inc({ type }, added);
     this.metrics.jobsDeduplicated.inc({ type }, deduplicated);
+    this.metrics.outcomes.inc({ type, class: 'deduplicated' }, deduplicated);
+    this.metrics.outcomes.inc({ type, class: 'skipped_breaker' }, skippedBreaker);
     this.metrics.tickDuration.observe({ type }, durationMs / 1000);
     this.logger.info(
-      { event: 'tick', type, agents, enqueued: added, deduplicated, durationMs },
-      `tick ${type}: ${added} enqueued, ${deduplicated} already pending`,
+      { event: 'tick', type, agents, enqueued: added, deduplicated, skippedBreaker, durationMs },
+      `tick ${type}: ${added} enqueued, ${deduplicated} already pending` +
+        (skippedBreaker > 0 ? `, ${skippedBreaker} held back by an open breaker` : ''),
     );
   }
 
@@ -44,6 +48,20 @@ export class LoggingTickObserver implements TickObserver {
       at === 'fire'
         ? `tick ${type} not run: this replica's leader lease had passed when its timer fired`
         : `tick ${type}: ${jobs} jobs not sent: the leader lease no longer holds (fenced; the new leader schedules them)`,
+    );
+  }
+
+  breakerReadFailed({ type, error }: { type: SyncType; error: unknown }): void {
+    this.logger.warn(
+      { event: 'breaker_read_failed', type, err: error },
+      `tick ${type}: the breakers could not be read (${errorMessage(error)}); sending every job`,
+    );
+  }
+
+  agentStateFailed(error: unknown): void {
+    this.logger.warn(
+      { event: 'agent_state_failed', err: error },
+      `per-agent state: last enqueued or probes not recorded (${errorMessage(error)})`,
     );
   }
 

@@ -24,6 +24,24 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['type'] as const,
       registers,
     }),
+    outcomes: new Counter({
+      name: 'sync_scheduler_outcomes_total',
+      help: 'Every decision and result per type and class: completed, failed (after its attempts), deduplicated (still pending), skipped_breaker (pair or ERP breaker open); skipped_window and deferred_budget are reserved.',
+      labelNames: ['type', 'class'] as const,
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'sync_scheduler_breaker_state',
+      help: 'Breaker state by scope: 0 closed, 1 half open, 2 open (scope="erp": the fleet-wide ERP breaker).',
+      labelNames: ['scope'] as const,
+      registers,
+    }),
+    openPairBreakers: new Gauge({
+      name: 'sync_scheduler_open_pair_breakers',
+      help: 'Pairs (type, agent) whose breaker is open or half open, by type.',
+      labelNames: ['type'] as const,
+      registers,
+    }),
     fencedChunks: new Counter({
       name: 'sync_scheduler_fenced_chunks_total',
       help: 'Enqueues refused because this replica no longer held the leader lease, by type and where (fire: the timer fired after the lease passed; chunk: the queue refused a chunk).',

@@ -1,6 +1,8 @@
 import { ContainerModule } from 'inversify';
 import type { Pool } from 'pg';
 import type { Config } from '../../config.js';
+import { ERP_BREAKER_RULES, PAIR_BREAKER_RULES } from '../../domain/breakers.js';
+import { AGENT_STATE_STORE } from '../../domain/ports/agent-state-store.js';
 import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
 import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
 import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
@@ -12,6 +14,7 @@ import { postgresProbe } from '../probes.js';
 import { runMigrations } from './migrate.js';
 import { createPool } from './pool.js';
 import { PostgresAgentRegistry } from './postgres-agent-registry.js';
+import { PostgresAgentStateStore } from './postgres-agent-state-store.js';
 import { PostgresRunLog } from './postgres-run-log.js';
 import { PostgresSettingsFeed } from './postgres-settings-feed.js';
 import { PostgresSettingsStore } from './postgres-settings-store.js';
@@ -34,6 +37,9 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind(T.SOURCE_AGENT_REGISTRY).to(PostgresAgentRegistry);
     bind(T.POSTGRES_RUN_LOG).to(PostgresRunLog);
     bind(SYNC_HISTORY).to(PostgresSyncHistory);
+    bind(PAIR_BREAKER_RULES).toConstantValue(config.pairBreakerRules);
+    bind(ERP_BREAKER_RULES).toConstantValue(config.erpBreakerRules);
+    bind(AGENT_STATE_STORE).to(PostgresAgentStateStore);
     bind(SETTINGS_FEED).toConstantValue(feed);
     bind(T.DEPENDENCY_PROBE).toConstantValue(postgresProbe(pool));
 

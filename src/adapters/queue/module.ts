@@ -4,6 +4,9 @@ import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
 import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
 import { SYNC_HISTORY, type SyncHistory } from '../../domain/ports/sync-history.js';
+import { AGENT_STATE_STORE, type AgentStateStore } from '../../domain/ports/agent-state-store.js';
+import type { Metrics } from '../observability/metrics.js';
+import { countingOutcomes, logBreakerChanges } from '../observability/breaker-log.js';
 import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../../lifecycle.js';
 import * as T from '../../tokens.js';
 import { errorMessage } from '../error-message.js';
@@ -54,14 +57,17 @@ export const queueModule = (config: Config, logger: Logger) =>
     bind(JOB_QUEUE).toService(BullMqJobQueue);
     bind(QUEUE_INSPECTOR).toService(BullMqJobQueue);
     bind(T.HISTORY_RECORDER).toResolvedValue(
-      (history: SyncHistory) =>
+      (history: SyncHistory, agentState: AgentStateStore, metrics: Metrics) =>
         new BullMqHistoryRecorder(handle.queue, history, {
           redisUrl: config.redisUrl,
           queueName: config.queueName,
           prefix: config.queuePrefix,
           onError: (error) => logger.warn({ err: error }, `sync history: ${errorMessage(error)}`),
+          // The single writer also keeps the per-agent state and the breakers up to date.
+          agentState: countingOutcomes(agentState, metrics),
+          onBreakerChange: (applied) => logBreakerChanges(applied, logger, metrics),
         }),
-      [SYNC_HISTORY],
+      [SYNC_HISTORY, AGENT_STATE_STORE, T.METRICS],
     );
     // A tick still sending when shutdown stops waiting: cut the producer, or it would keep
     // building and sending chunks and eat the CPU the rest of the shutdown needs. Each job is

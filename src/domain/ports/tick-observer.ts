@@ -5,6 +5,8 @@ export interface TickReport {
   readonly agents: number;
   readonly added: number;
   readonly deduplicated: number;
+  /** Jobs an open breaker (the pair's or the ERP's) held back: `skipped_breaker`. */
+  readonly skippedBreaker?: number;
   /** Jobs the fence refused (the lease had passed): not sent, not retried. */
   readonly fenced: number;
   readonly durationMs: number;
@@ -18,7 +20,7 @@ export interface TickFenced {
   readonly jobs: number;
 }
 
-export type TickStage = 'agentLookup' | 'enqueue';
+export type TickStage = 'agentLookup' | 'breakers' | 'enqueue';
 
 export interface TickFailure {
   readonly type: SyncType;
@@ -35,6 +37,10 @@ export interface TickObserver {
   tickSkipped(type: SyncType): void;
   /** This replica's lease no longer held: the tick (or the rest of it) was not sent. */
   tickFenced?(fenced: TickFenced): void;
+  /** The breaker state could not be read: the tick sent every job. */
+  breakerReadFailed?(failure: { readonly type: SyncType; readonly error: unknown }): void;
+  /** Last enqueued or the probes could not be recorded. */
+  agentStateFailed?(error: unknown): void;
   /** The run log could not be read or written; the phase may not survive a restart. */
   runLogFailed?(error: unknown): void;
 }

@@ -175,7 +175,15 @@ describe('SchedulingService', () => {
       await advance(clock, 10 * MINUTE);
       expect(queue.batches).toHaveLength(0);
       expect(observer.completed).toEqual([
-        { type: 'orders', agents: 0, added: 0, deduplicated: 0, fenced: 0, durationMs: 0 },
+        {
+          type: 'orders',
+          agents: 0,
+          added: 0,
+          deduplicated: 0,
+          fenced: 0,
+          skippedBreaker: 0,
+          durationMs: 0,
+        },
       ]);
     });
 

@@ -399,11 +399,15 @@ describe('TriggerSync', () => {
       type: 'orders',
       enqueued: 2,
       deduplicated: 0,
+      skippedBreaker: 0,
+      bypassedBreaker: false,
     });
     expect(await trigger.execute({ type: 'orders' })).toEqual({
       type: 'orders',
       enqueued: 0,
       deduplicated: 2,
+      skippedBreaker: 0,
+      bypassedBreaker: false,
     });
     expect(queue.batches).toHaveLength(2);
   });

@@ -46,4 +46,11 @@ describe('healthOf', () => {
     const old = [1, 2, 3, 4, 5].map((m) => event(true, m)).concat(event(false, 6));
     expect(healthOf({ ...base, history: old })).toBe('healthy');
   });
+
+  it('is degraded, never healthy, while a breaker holds its jobs back (skips are not successes)', () => {
+    const allGood = [1, 2, 3, 4, 5].map((m) => event(true, m));
+    expect(healthOf({ ...base, history: allGood, breakerOpen: true })).toBe('degraded');
+    expect(healthOf({ ...base, history: [], breakerOpen: true })).toBe('degraded');
+    expect(healthOf({ ...base, history: allGood, breakerOpen: false })).toBe('healthy');
+  });
 });

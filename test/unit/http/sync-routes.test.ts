@@ -195,6 +195,8 @@ describe('admin API routes', () => {
         type: 'orders',
         enqueued: 2,
         deduplicated: 0,
+        skippedBreaker: 0,
+        bypassedBreaker: false,
       });
       expect(app.queue.pendingJobs().map((j) => j.userId)).toEqual(['a-1', 'a-2']);
     });
@@ -203,7 +205,14 @@ describe('admin API routes', () => {
       await app.call('POST', '/api/sync/trigger/sync-customers');
       const res = await app.call('POST', '/api/sync/trigger/sync-customers', { json: {} });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ success: true, type: 'customers', enqueued: 0, deduplicated: 2 });
+      expect(res.body).toEqual({
+        success: true,
+        type: 'customers',
+        enqueued: 0,
+        deduplicated: 2,
+        skippedBreaker: 0,
+        bypassedBreaker: false,
+      });
     });
 
     it('enqueues only the agent named by userId', async () => {
@@ -217,7 +226,14 @@ describe('admin API routes', () => {
 
     it('enqueues the one shared job for a shared type', async () => {
       const res = await app.call('POST', '/api/sync/trigger/prices');
-      expect(res.body).toEqual({ success: true, type: 'prices', enqueued: 1, deduplicated: 0 });
+      expect(res.body).toEqual({
+        success: true,
+        type: 'prices',
+        enqueued: 1,
+        deduplicated: 0,
+        skippedBreaker: 0,
+        bypassedBreaker: false,
+      });
       expect(app.queue.pendingJobs()[0]?.userId).toBe('service-account');
     });
 
