@@ -8,6 +8,8 @@ export const SOURCE_AGENT_REGISTRY = Symbol.for('sync-scheduler/SourceAgentRegis
 export const REDIS_CONNECTION = Symbol.for('sync-scheduler/RedisConnection');
 export const HISTORY_RECORDER = Symbol.for('sync-scheduler/HistoryRecorder');
 export const USE_CASES = Symbol.for('sync-scheduler/UseCases');
+/** The per-agent state use cases; resolves to undefined while no AgentStateStore is bound. */
+export const AGENT_USE_CASES = Symbol.for('sync-scheduler/AgentUseCases');
 export const FOLLOW_DESIRED_STATE = Symbol.for('sync-scheduler/FollowDesiredState');
 /** Every DependencyProbe (multi-bound): /readyz and the boot wait check the same ones. */
 export const DEPENDENCY_PROBE = Symbol.for('sync-scheduler/DependencyProbe');

@@ -3,12 +3,17 @@ import { errorMessage } from '../adapters/error-message.js';
 import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
 import type { DependencyProbe } from '../adapters/probes.js';
+import type { AgentUseCases } from '../adapters/http/routes/agent-routes.js';
 import type { SyncUseCases } from '../adapters/http/routes/sync-routes.js';
 import { waitForDependencies } from '../adapters/wait-for-dependencies.js';
 import { FollowDesiredState } from '../application/follow-desired-state.js';
+import { GetAgent } from '../application/get-agent.js';
 import { GetAutoSyncStatus } from '../application/get-auto-sync-status.js';
+import { GetErpBreaker } from '../application/get-erp-breaker.js';
 import { GetIntervals } from '../application/get-intervals.js';
 import { GetMonitoringStatus } from '../application/get-monitoring-status.js';
+import { ListAgents } from '../application/list-agents.js';
+import { ResetAgent } from '../application/reset-agent.js';
 import { SchedulingService } from '../application/scheduling-service.js';
 import { SetSyncEnabled } from '../application/set-sync-enabled.js';
 import { StartAutoSync } from '../application/start-auto-sync.js';
@@ -148,6 +153,22 @@ export const applicationModule = (config: Config) =>
         { serviceIdentifier: AGENT_STATE_STORE, optional: true },
         T.LOGGER,
       ],
+    );
+    // Until an adapter family binds the AgentStateStore this resolves to undefined, and the
+    // HTTP app leaves the agent routes out rather than failing to resolve.
+    bind(T.AGENT_USE_CASES).toResolvedValue(
+      (
+        store: AgentStateStore | undefined,
+        scheduler: SchedulingService,
+        clock: Clock,
+      ): AgentUseCases | undefined =>
+        store && {
+          listAgents: new ListAgents(store, scheduler, clock),
+          getAgent: new GetAgent(store),
+          resetAgent: new ResetAgent(store),
+          getErpBreaker: new GetErpBreaker(store),
+        },
+      [{ serviceIdentifier: AGENT_STATE_STORE, optional: true }, T.SCHEDULER, CLOCK],
     );
 
     bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(

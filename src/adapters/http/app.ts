@@ -11,6 +11,7 @@ import { observeRequests } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
 import { mountAdminPage } from './routes/admin-routes.js';
+import { agentRoutes, type AgentUseCases } from './routes/agent-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
 import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
@@ -18,6 +19,8 @@ import { routingErrors } from './routing-errors.js';
 
 export interface HttpDeps {
   readonly useCases: SyncUseCases;
+  /** The per-agent state routes; absent (no AgentStateStore bound): they are not mounted. */
+  readonly agentUseCases?: AgentUseCases | undefined;
   readonly readiness: readonly ReadinessProbe[];
   /** Merged into every /readyz body, e.g. `{ leader, replicaId }`; it cannot change the verdict. */
   readonly details?: () => Readonly<Record<string, unknown>>;
@@ -53,6 +56,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   let openApi: object | undefined;
   const routes: Route[] = [
     ...syncRoutes(deps.useCases),
+    ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
     ...opsRoutes({
       readiness: deps.readiness,
       details: deps.details,

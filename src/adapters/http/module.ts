@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { DependencyProbe } from '../probes.js';
 import { createHttpApp } from './app.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import type { AgentUseCases } from './routes/agent-routes.js';
 import type { SyncUseCases } from './routes/sync-routes.js';
 
 /** The HTTP server as a process component: the port it really listens on, for PORT=0. */
@@ -34,11 +35,13 @@ export const httpModule = (config: Config) =>
         metrics: Metrics,
         logger: Logger,
         jwt: JwtVerifier,
+        agentUseCases: AgentUseCases | undefined,
       ): HttpServer => {
         let server: Server | undefined;
         let acceptingWrites = true;
         const app = createHttpApp({
           useCases,
+          agentUseCases,
           // Each probe bounds itself (1 s by default); /readyz also caps any probe it is given.
           readiness: probes,
           details: () => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId }),
@@ -82,6 +85,7 @@ export const httpModule = (config: Config) =>
         T.METRICS,
         T.LOGGER,
         JWT_VERIFIER,
+        { serviceIdentifier: T.AGENT_USE_CASES, optional: true },
       ],
     );
     bind(PROCESS_COMPONENT).toService(HTTP_SERVER);

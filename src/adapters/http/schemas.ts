@@ -3,6 +3,14 @@ import {
   DEFAULT_HISTORY_LIMIT,
   MAX_HISTORY_LIMIT,
 } from '../../application/get-monitoring-status.js';
+import { MAX_USER_ID_LENGTH } from '../../application/agent-id.js';
+import {
+  AGENT_STATE_FILTERS,
+  DEFAULT_AGENT_LIMIT,
+  MAX_AGENT_LIMIT,
+  MAX_CURSOR_LENGTH,
+} from '../../application/list-agents.js';
+import { BREAKER_STATES } from '../../domain/breakers.js';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
@@ -51,6 +59,38 @@ export const monitoringQuery = z.object({
     .min(1, { error: LIMIT_RANGE })
     .max(MAX_HISTORY_LIMIT, { error: LIMIT_RANGE })
     .default(DEFAULT_HISTORY_LIMIT),
+});
+
+const AGENT_LIMIT_RANGE = `must be between 1 and ${MAX_AGENT_LIMIT}`;
+
+/** GET /agents: the same bounds the use case checks, here so that OpenAPI documents them. */
+export const agentListQuery = z.object({
+  type: z
+    .enum(ACCEPTED_TYPE_NAMES, { error: `must be one of ${SYNC_TYPES.join(', ')}` })
+    .optional(),
+  state: z
+    .enum(AGENT_STATE_FILTERS, { error: `must be one of ${AGENT_STATE_FILTERS.join(', ')}` })
+    .optional()
+    .describe('A breaker state, or "stale": no success for more than two intervals'),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: AGENT_LIMIT_RANGE })
+    .max(MAX_AGENT_LIMIT, { error: AGENT_LIMIT_RANGE })
+    .default(DEFAULT_AGENT_LIMIT),
+  cursor: z
+    .string({ error: 'must be a single value' })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_CURSOR_LENGTH, { error: `must be at most ${MAX_CURSOR_LENGTH} characters` })
+    .optional()
+    .describe("The previous page's nextCursor"),
+});
+
+export const userIdParams = z.object({
+  userId: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_USER_ID_LENGTH, { error: `must be at most ${MAX_USER_ID_LENGTH} characters` }),
 });
 
 /** An object with one required key per sync type; typed per key, so parsed bodies are too. */
@@ -145,6 +185,50 @@ export const monitoringResponse = z.object({
       openUntil: z.number().int().nullable(),
     })
     .nullable(),
+});
+
+const epochMs = z.number().int().describe('Epoch milliseconds');
+const breakerState = z.enum(BREAKER_STATES);
+
+/** One (type, agent) row; shared types are under `service-account`. Times in epoch ms. */
+const pairState = z.object({
+  type: syncType,
+  userId: z.string(),
+  lastEnqueuedAt: epochMs.nullable(),
+  lastStartedAt: epochMs.nullable(),
+  lastCompletedAt: epochMs.nullable(),
+  lastFailedAt: epochMs.nullable(),
+  lastFailureReason: z.string().nullable(),
+  consecutiveFailures: count,
+  recentFailures: z.array(epochMs).describe('Failures within the rolling window, oldest first'),
+  breaker: breakerState,
+  openUntil: epochMs.nullable().describe('While open: when the next tick may send one probe'),
+});
+
+export const agentListResponse = z.object({
+  success: ok,
+  agents: z.array(pairState).describe('Newest failure first; pairs that never failed last'),
+  nextCursor: z.string().nullable(),
+});
+
+export const agentResponse = z.object({
+  success: ok,
+  userId: z.string(),
+  rows: z.array(pairState),
+});
+
+export const agentResetResponse = z.object({
+  success: ok,
+  userId: z.string(),
+  reset: count.describe('Rows whose breaker or failure counts changed'),
+});
+
+export const erpBreakerResponse = z.object({
+  success: ok,
+  state: breakerState,
+  since: epochMs.nullable(),
+  openUntil: epochMs.nullable(),
+  window: z.object({ outcomes: count, failed: count }),
 });
 
 export const healthResponse = z.object({ success: ok, status: z.literal('ok') });

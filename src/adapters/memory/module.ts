@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { AGENT_REGISTRY } from '../../domain/ports/agent-registry.js';
+import { AGENT_STATE_STORE, type AgentStateStore } from '../../domain/ports/agent-state-store.js';
 import { CLOCK } from '../../domain/ports/clock.js';
 import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
@@ -24,6 +25,8 @@ export interface InMemoryAdapters {
   readonly runLog: InMemoryRunLog;
   readonly history: InMemorySyncHistory;
   readonly leadership: InMemoryLeaderElection;
+  /** Optional until the in-memory AgentStateStore lands: without it the agent routes are off. */
+  readonly agentState?: AgentStateStore;
 }
 
 /**
@@ -41,4 +44,5 @@ export const inMemoryModule = (adapters: InMemoryAdapters) =>
     bind(RUN_LOG).toConstantValue(adapters.runLog);
     bind(SYNC_HISTORY).toConstantValue(adapters.history);
     bind(LEADER_ELECTION).toConstantValue(adapters.leadership);
+    if (adapters.agentState) bind(AGENT_STATE_STORE).toConstantValue(adapters.agentState);
   });

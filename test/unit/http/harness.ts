@@ -7,6 +7,7 @@ import { signToken } from '../../../src/adapters/http/auth.js';
 import { JwtVerifier } from '../../../src/adapters/http/jwt-verifier.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
 import { Container } from 'inversify';
+import type { AgentUseCases } from '../../../src/adapters/http/routes/agent-routes.js';
 import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
 import { InMemoryAgentRegistry } from '../../../src/adapters/memory/in-memory-agent-registry.js';
 import { InMemoryJobQueue } from '../../../src/adapters/memory/in-memory-job-queue.js';
@@ -26,6 +27,7 @@ import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { PROCESS_COMPONENT, type ProcessComponent } from '../../../src/lifecycle.js';
 import * as T from '../../../src/tokens.js';
 import { applicationModule } from '../../../src/wiring/application-module.js';
+import { AgentStateFixture } from '../../support/agent-state-fixture.js';
 import { settle } from '../../support/scheduler-fixture.js';
 
 export const SECRET = 'http-test-secret-0123456789abcdef-0123456789';
@@ -65,6 +67,10 @@ export interface StartOptions {
   readonly details?: () => Record<string, unknown>;
   /** The verifier the app uses; default: one that knows SECRET, with the default rules. */
   readonly jwt?: JwtVerifier;
+  /** Where the manual clock starts (default: ManualClock's own fixed start). */
+  readonly clockStart?: number;
+  /** false: no AgentStateStore bound, so the agent routes are not mounted. */
+  readonly agentState?: boolean;
 }
 
 /**
@@ -73,7 +79,7 @@ export interface StartOptions {
  * This replica leads, as in production: the election drives the scheduler's leadership.
  */
 export async function startApp(options: StartOptions = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(options.clockStart);
   const runLog = new InMemoryRunLog();
   if ((options.lastRuns ?? 'just-ran') === 'just-ran') {
     for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
@@ -87,6 +93,8 @@ export async function startApp(options: StartOptions = {}) {
     agents: new InMemoryAgentRegistry(AGENTS),
     settings: new InMemorySettingsStore(DEFAULT_INTERVALS),
     history: new InMemorySyncHistory({ now: () => clock.now() }),
+    // Test-only until the real in-memory AgentStateStore is merged; a test fills its rows.
+    agentState: new AgentStateFixture(),
   };
   const { settings, history } = adapters;
   // Boots stopped unless asked otherwise, so a test says when auto-sync starts (`run()`).
@@ -99,7 +107,9 @@ export async function startApp(options: StartOptions = {}) {
   const container = new Container({ defaultScope: 'Singleton' });
   container.load(
     observabilityModule(logger, createMetrics(registry)),
-    inMemoryModule(adapters),
+    inMemoryModule(
+      options.agentState === false ? { ...adapters, agentState: undefined } : adapters,
+    ),
     applicationModule({ settingsResyncMs: 30_000 } as Config),
   );
   const components = [...container.getAll<ProcessComponent>(PROCESS_COMPONENT)].sort(
@@ -112,9 +122,11 @@ export async function startApp(options: StartOptions = {}) {
   const housekeepingTimers = clock.pendingTimers();
   const scheduler = container.get<SchedulingService>(T.SCHEDULER);
   const useCases = container.get<SyncUseCases>(T.USE_CASES);
+  const agentUseCases = container.get<AgentUseCases | undefined>(T.AGENT_USE_CASES);
   const observer = container.get<TickObserver>(TICK_OBSERVER);
   const app = createHttpApp({
     useCases,
+    agentUseCases,
     readiness: options.probes ?? [healthyProbe('postgres'), healthyProbe('redis')],
     details:
       options.details ??

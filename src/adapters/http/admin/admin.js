@@ -10,6 +10,10 @@ const HISTORY_SHOWN = 5;
 const MIN_MINUTES = 5;
 const MAX_MINUTES = 1440;
 const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'];
+const TYPE_ORDER = ['orders', 'customers', 'ddt', 'invoices', 'products', 'prices'];
+// The agents view reads every page of rows up to this many (the API serves at most 500 a page).
+const AGENT_PAGE = 500;
+const AGENT_PAGES_MAX = 4;
 
 const byId = (id) => document.getElementById(id);
 const ui = {
@@ -34,6 +38,18 @@ const ui = {
   runAgentType: byId('run-agent-type'),
   runAgentId: byId('run-agent-id'),
   runAgentError: byId('run-agent-error'),
+  erpBanner: byId('erp-banner'),
+  erpTitle: byId('erp-title'),
+  erpDetail: byId('erp-detail'),
+  tabs: [byId('tab-types'), byId('tab-agents')],
+  views: { types: byId('view-types'), agents: byId('view-agents') },
+  agentFilter: byId('agent-filter'),
+  agentsUpdated: byId('agents-updated'),
+  agentsRefresh: byId('agents-refresh'),
+  agentsEmpty: byId('agents-empty'),
+  agentsTable: byId('agents-table'),
+  agentRows: byId('agent-rows'),
+  agentsMore: byId('agents-more'),
 };
 
 class ApiError extends Error {
@@ -387,6 +403,9 @@ function renderLeader(leader) {
 }
 
 function render(data) {
+  intervalMinutes = Object.fromEntries(
+    Object.entries(data.types).map(([type, status]) => [type, status.intervalMinutes]),
+  );
   renderAutoSync(data.scheduler.running);
   renderQueue(data.queue, data.activeJobs);
   renderLeader(data.leader);
@@ -396,6 +415,216 @@ function render(data) {
   const now = new Date().toISOString();
   ui.updated.dateTime = now;
   ui.updated.textContent = formatTime(now);
+}
+
+// ------------------------------------------------------------------------- ERP breaker
+
+const isoOf = (epochMs) =>
+  epochMs === null || epochMs === undefined ? null : new Date(epochMs).toISOString();
+const at = (epochMs) => `${formatTime(isoOf(epochMs))} (${formatRelative(isoOf(epochMs))})`;
+
+/** The banner is there only while the breaker is not closed, or its state is unknown. */
+function renderErp(erp) {
+  if (!erp || erp.state === 'closed') {
+    ui.erpBanner.hidden = true;
+    return;
+  }
+  const { outcomes, failed } = erp.window;
+  const share = outcomes ? ` ${failed} of the last ${plural(outcomes, 'outcome')} failed.` : '';
+  const since = erp.since === null ? '' : ` since ${at(erp.since)}`;
+  if (erp.state === 'open') {
+    const probe =
+      erp.openUntil === null ? '' : ` A probe batch goes out after ${at(erp.openUntil)}.`;
+    ui.erpTitle.textContent = `ERP breaker open${since}`;
+    ui.erpDetail.textContent = `No sync is sent to the ERP while it is open.${probe}${share}`;
+  } else {
+    ui.erpTitle.textContent = `ERP breaker half open${since}`;
+    ui.erpDetail.textContent = `A probe batch is out; syncs resume when it succeeds.${share}`;
+  }
+  ui.erpBanner.dataset.state = erp.state;
+  ui.erpBanner.hidden = false;
+}
+
+// ------------------------------------------------------------------------------ agents
+
+let view = 'types';
+/** False once the service answered 404: it has no agent state (an older build). */
+let agentApi = true;
+/** Per type, from the monitoring status: what "stale" means for each. */
+let intervalMinutes = {};
+
+/** GET, except that a 404 turns the agent state off instead of failing; auth errors rethrow. */
+async function readAgentApi(path) {
+  if (!agentApi) return { unavailable: true };
+  try {
+    return await api('GET', path);
+  } catch (error) {
+    if (isAuthError(error)) throw error;
+    if (error.status === 404) agentApi = false;
+    return { error: error.message, unavailable: error.status === 404 };
+  }
+}
+
+const readErp = () => readAgentApi('/erp-breaker');
+
+/** Every page, up to AGENT_PAGES_MAX, of the chosen filter. */
+async function readAgents() {
+  const filter = ui.agentFilter.value;
+  const rows = [];
+  let cursor = null;
+  for (let page = 0; page < AGENT_PAGES_MAX; page++) {
+    const query = [`limit=${AGENT_PAGE}`];
+    if (filter) query.push(`state=${encodeURIComponent(filter)}`);
+    if (cursor) query.push(`cursor=${encodeURIComponent(cursor)}`);
+    const data = await readAgentApi(`/agents?${query.join('&')}`);
+    if (!data.success) return data;
+    rows.push(...data.agents);
+    cursor = data.nextCursor;
+    if (!cursor) break;
+  }
+  return { success: true, rows, truncated: cursor !== null, filter };
+}
+
+/** One entry per agent in the order the API gives (newest failure first), its types in order. */
+function groupByAgent(rows) {
+  const agents = new Map();
+  for (const row of rows) {
+    if (!agents.has(row.userId)) agents.set(row.userId, []);
+    agents.get(row.userId).push(row);
+  }
+  return [...agents].map(([userId, pairs]) => ({
+    userId,
+    pairs: pairs.sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type)),
+    newestFailure: Math.max(...pairs.map((p) => p.lastFailedAt ?? -Infinity)),
+  }));
+}
+
+const BREAKER_LABEL = { closed: 'closed', open: 'open', half_open: 'half open' };
+
+function isStale(pair) {
+  const minutes = intervalMinutes[pair.type];
+  if (!minutes) return false;
+  return pair.lastCompletedAt === null || Date.now() - pair.lastCompletedAt > 2 * minutes * 60_000;
+}
+
+function renderPair(pair) {
+  const success =
+    pair.lastCompletedAt === null
+      ? h('span', { class: 'muted' }, 'never')
+      : h(
+          'time',
+          {
+            datetime: isoOf(pair.lastCompletedAt),
+            title: new Date(pair.lastCompletedAt).toString(),
+          },
+          formatRelative(isoOf(pair.lastCompletedAt)),
+        );
+  const breaker = h(
+    'span',
+    { class: `badge breaker-${pair.breaker}` },
+    BREAKER_LABEL[pair.breaker] ?? pair.breaker,
+  );
+  const parts = [
+    h('span', { class: 'pair-type' }, pair.type),
+    breaker,
+    isStale(pair) ? h('span', { class: 'badge health-stale' }, 'stale') : '',
+    h('span', { class: 'pair-success' }, 'last success ', success),
+  ];
+  if (pair.breaker === 'open' && pair.openUntil !== null) {
+    parts.push(
+      h('span', { class: 'pair-until' }, `probe ${formatRelative(isoOf(pair.openUntil))}`),
+    );
+  }
+  if (pair.consecutiveFailures > 0) {
+    parts.push(
+      h(
+        'span',
+        { class: 'pair-failures' },
+        plural(pair.consecutiveFailures, 'failure') + ' in a row',
+      ),
+    );
+  }
+  if (pair.lastFailureReason) {
+    parts.push(
+      h('span', { class: 'pair-reason', title: pair.lastFailureReason }, pair.lastFailureReason),
+    );
+  }
+  return h('li', { class: `pair pair-${pair.breaker}`, 'data-type': pair.type }, ...parts);
+}
+
+function renderAgentRow(agent) {
+  const cell = (label, ...children) => h('td', { 'data-label': label }, ...children);
+  const failure = Number.isFinite(agent.newestFailure) ? isoOf(agent.newestFailure) : null;
+  const failureCell = cell('Newest failure');
+  renderTime(failureCell, failure, 'never');
+  const reset = h(
+    'button',
+    { class: 'button secondary small', type: 'button', 'aria-label': `Reset ${agent.userId}` },
+    'Reset',
+  );
+  reset.addEventListener('click', () =>
+    act(reset, async () => {
+      const result = await api('POST', `/agents/${encodeURIComponent(agent.userId)}/reset`);
+      notify(`${result.userId}: breakers closed (${plural(result.reset, 'row')} changed).`);
+    }),
+  );
+  return h(
+    'tr',
+    { 'data-agent': agent.userId },
+    h('th', { scope: 'row' }, h('span', { class: 'type-name' }, agent.userId)),
+    failureCell,
+    cell(
+      'Sync types',
+      h(
+        'ul',
+        { class: 'pairs', 'aria-label': `Sync types of ${agent.userId}` },
+        ...agent.pairs.map(renderPair),
+      ),
+    ),
+    cell('Actions', h('div', { class: 'actions' }, reset)),
+  );
+}
+
+function renderAgents(result) {
+  if (!result) return;
+  const now = new Date().toISOString();
+  ui.agentsUpdated.dateTime = now;
+  ui.agentsUpdated.textContent = formatTime(now);
+  const empty = (message) => {
+    ui.agentRows.replaceChildren();
+    delete ui.agentRows.dataset.key;
+    ui.agentsTable.hidden = true;
+    ui.agentsMore.hidden = true;
+    ui.agentsEmpty.textContent = message;
+    ui.agentsEmpty.hidden = false;
+  };
+  if (result.unavailable) return empty('This service keeps no per-agent sync state.');
+  if (!result.success) return empty(`Could not read the agents: ${result.error}`);
+  const agents = groupByAgent(result.rows);
+  if (agents.length === 0) {
+    const which = { open: 'No agent has an open breaker.', stale: 'No agent is stale.' };
+    return empty(which[result.filter] ?? 'No agent has synced yet.');
+  }
+  ui.agentsEmpty.hidden = true;
+  ui.agentsTable.hidden = false;
+  ui.agentsMore.hidden = !result.truncated;
+  ui.agentsMore.textContent = `Showing the newest ${result.rows.length} rows; choose a filter to narrow them.`;
+  // Redrawn only when something changed, so focus on a Reset button survives the refresh.
+  const key = JSON.stringify([result.rows, intervalMinutes]);
+  if (ui.agentRows.dataset.key === key) return;
+  ui.agentRows.dataset.key = key;
+  ui.agentRows.replaceChildren(...agents.map(renderAgentRow));
+}
+
+function showView(name, focus = false) {
+  view = name;
+  for (const tab of ui.tabs) {
+    const selected = tab.getAttribute('aria-controls') === `view-${name}`;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected && focus) tab.focus();
+  }
+  for (const [key, panel] of Object.entries(ui.views)) panel.hidden = key !== name;
 }
 
 // ------------------------------------------------------------------------- refresh loop
@@ -409,9 +638,15 @@ async function refreshNow() {
   clearTimeout(timer);
   const read = ++latest;
   try {
-    const data = await api('GET', `/monitoring/status?limit=${HISTORY_SHOWN}`);
+    const [data, erp, agents] = await Promise.all([
+      api('GET', `/monitoring/status?limit=${HISTORY_SHOWN}`),
+      readErp(),
+      view === 'agents' ? readAgents() : undefined,
+    ]);
     if (read !== latest) return;
     render(data);
+    renderErp(erp);
+    renderAgents(agents);
     clearAlert('refresh');
   } catch (error) {
     if (read !== latest) return;
@@ -471,7 +706,8 @@ ui.signInForm.addEventListener('submit', async (event) => {
     render(data);
     notify('Signed in.');
     ui.main.focus();
-    timer = setTimeout(refreshIfVisible, REFRESH_MS);
+    // The ERP banner (and the agents, if that view is open) at once, then every 5 s.
+    void refreshNow();
   } catch (error) {
     sessionStorage.removeItem(TOKEN_KEY);
     setFieldError(ui.token, ui.tokenError, error.message);
@@ -511,6 +747,23 @@ ui.runAgentForm.addEventListener('submit', (event) => {
     (message) => setFieldError(ui.runAgentId, ui.runAgentError, message),
   );
 });
+
+for (const tab of ui.tabs) {
+  tab.addEventListener('click', () => {
+    showView(tab.getAttribute('aria-controls').slice('view-'.length));
+    void refreshNow();
+  });
+  // Arrow keys move between the tabs, as in any tab list.
+  tab.addEventListener('keydown', (event) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    const next = ui.tabs[(ui.tabs.indexOf(tab) + 1) % ui.tabs.length];
+    next.click();
+    next.focus();
+  });
+}
+
+ui.agentFilter.addEventListener('change', () => void refreshNow());
+ui.agentsRefresh.addEventListener('click', () => act(ui.agentsRefresh, async () => {}));
 
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void refreshNow();
