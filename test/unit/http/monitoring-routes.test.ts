@@ -66,7 +66,7 @@ describe('GET /api/sync/monitoring/status', () => {
         history: [],
         enabled: true,
         intervalMinutes: 10,
-        openBreakers: null,
+        openBreakers: 0,
       });
     });
 
