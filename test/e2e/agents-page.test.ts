@@ -4,13 +4,13 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSED_ERP_BREAKER, type ErpBreakerState } from '../../src/domain/breakers.js';
 import { SERVICE_ACCOUNT } from '../../src/domain/sync-types.js';
-import { aPair } from '../support/agent-state-fixture.js';
+import { aPair } from '../support/pair-state.js';
 import { startApp, type App } from '../unit/http/harness.js';
 
 /*
- * The dashboard's Agents view in headless Chromium. The real service has no AgentStateStore
- * until the store adapter is merged, so this boots the HTTP app on the real application module
- * over in-memory adapters (the HTTP tests' harness), with the agent state filled by the test.
+ * The dashboard's Agents view in headless Chromium: the HTTP app on the real application module
+ * over the in-memory adapters (the HTTP tests' harness), the real InMemoryAgentStateStore
+ * seeded by the test.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -94,8 +94,8 @@ describe.skipIf(!HAS_CHROMIUM)('agents view in headless Chromium', () => {
     const now = Date.now();
     // The clock starts at the browser's now, so "5 minutes ago" reads the same on both sides.
     app = await startApp({ clockStart: now });
-    app.agentState.rows = rowsAt(now);
-    app.agentState.erp = erpOpenAt(now);
+    app.agentState.seed(rowsAt(now));
+    app.agentState.seedErp(erpOpenAt(now));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
@@ -215,9 +215,17 @@ describe.skipIf(!HAS_CHROMIUM)('agents view in headless Chromium', () => {
       'a-open: breakers closed (1 row changed).',
     );
     expect(requests).toContain(`POST ${app.base}/api/sync/agents/a-open/reset`);
-    expect(app.agentState.calls.filter((c) => c.method === 'reset')).toEqual([
-      { method: 'reset', args: ['a-open'] },
-    ]);
+    // The store closed a-open's breaker and only a-open's: a-stale keeps its failure count.
+    expect((await app.agentState.agent('a-open')).find((r) => r.type === 'orders')).toMatchObject({
+      breaker: 'closed',
+      consecutiveFailures: 0,
+      recentFailures: [],
+      openUntil: null,
+    });
+    expect((await app.agentState.agent('a-stale')).find((r) => r.type === 'ddt')).toMatchObject({
+      consecutiveFailures: 1,
+      recentFailures: [expect.any(Number)],
+    });
     const orders = agentRow('a-open').locator('.pair[data-type="orders"]');
     await poll(() => orders.locator('.badge').first().textContent()).toBe('closed');
     // The last failure and its reason stay: history, not breaker state.
@@ -230,24 +238,52 @@ describe.skipIf(!HAS_CHROMIUM)('agents view in headless Chromium', () => {
     await poll(agentNames).toEqual(['a-open', 'a-stale', 'a-healthy', SERVICE_ACCOUNT]);
   });
 
-  it("shows the server's refusal word for word: an agent that is gone", async () => {
-    app.agentState.rows = app.agentState.rows.filter((row) => row.userId !== 'a-stale');
-    const direct = await app.call('POST', '/api/sync/agents/a-stale/reset');
-    expect(direct.status).toBe(404);
-    await page.getByRole('button', { name: 'Reset a-stale' }).click();
-    await poll(() => page.locator('#alert').textContent()).toBe(direct.body.error);
-    expect(direct.body.error).toBe('Agent a-stale has no sync state to reset.');
-    // The refresh after the refusal drops the agent from the list.
-    await poll(agentNames).toEqual(['a-open', 'a-healthy', SERVICE_ACCOUNT]);
+  it("shows the server's refusal word for word: a replica that is shutting down", async () => {
+    // A second replica, draining: it still serves reads but refuses every write.
+    const now = Date.now();
+    const draining = await startApp({ clockStart: now, draining: true });
+    draining.agentState.seed(rowsAt(now));
+    const other = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC' });
+    try {
+      const p = await other.newPage();
+      await p.goto(`${draining.base}/admin`);
+      await p.getByLabel('Admin token').fill(draining.adminToken);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('tab', { name: 'Agents' }).click();
+      const orders = p.locator('#agent-rows tr[data-agent="a-open"] .pair[data-type="orders"]');
+      await poll(() => orders.locator('.badge').first().textContent()).toBe('open');
+
+      const direct = await draining.call('POST', '/api/sync/agents/a-open/reset');
+      expect(direct.status).toBe(503);
+      expect(direct.body.error).toBe('The service is shutting down: nothing was changed; retry.');
+      // The read the page makes once the refusal is shown.
+      let refused = false;
+      p.on('response', (r) => (refused ||= r.request().method() === 'POST'));
+      const refreshed = p.waitForResponse(
+        (r) => refused && r.request().method() === 'GET' && r.url().includes('/api/sync/agents?'),
+      );
+      await p.getByRole('button', { name: 'Reset a-open' }).click();
+      await poll(() => p.locator('#alert').textContent()).toBe(direct.body.error);
+      // The refresh after the refusal keeps the alert and shows the breaker still open.
+      expect((await refreshed).status()).toBe(200);
+      await poll(() => p.locator('#alert').textContent()).toBe(direct.body.error);
+      expect(await orders.locator('.badge').first().textContent()).toBe('open');
+      expect((await draining.agentState.agent('a-open')).find((r) => r.type === 'orders')).toEqual(
+        rowsAt(now)[0],
+      );
+    } finally {
+      await other.close();
+      await draining.close();
+    }
   });
 
   it('takes the ERP banner away once the breaker is closed, and shows half open', async () => {
-    app.agentState.erp = { ...erpOpenAt(Date.now()), state: 'half_open', openUntil: null };
+    app.agentState.seedErp({ ...erpOpenAt(Date.now()), state: 'half_open', openUntil: null });
     await refresh();
     await poll(() => page.locator('#erp-title').textContent()).toMatch(
       /^ERP breaker half open since /,
     );
-    app.agentState.erp = CLOSED_ERP_BREAKER;
+    app.agentState.seedErp(CLOSED_ERP_BREAKER);
     await refresh();
     await poll(() => page.locator('#erp-banner').isHidden()).toBe(true);
     expect(await page.getByRole('heading', { name: /ERP breaker/ }).count()).toBe(0);

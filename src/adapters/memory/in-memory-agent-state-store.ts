@@ -166,6 +166,21 @@ export class InMemoryAgentStateStore implements AgentStateStore {
     return true;
   }
 
+  /**
+   * Test arrangement: writes exactly these rows, as given (no breaker rules applied), each
+   * replacing the row of the same (type, agent) or inserting it; other rows stay. Like a
+   * fixture's INSERT ... ON CONFLICT DO UPDATE into the table, so any state PostgreSQL could
+   * hold can be set up in one step.
+   */
+  seed(rows: readonly PairState[]): void {
+    for (const row of rows) this.set(row);
+  }
+
+  /** Test arrangement: the ERP breaker is now exactly `state`. */
+  seedErp(state: ErpBreakerState): void {
+    this.erp = state;
+  }
+
   failWith(error: Error | null): void {
     this.failure = error;
   }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as schema from '../../../src/adapters/http/schemas.js';
 import type { PairState } from '../../../src/domain/breakers.js';
 import { SERVICE_ACCOUNT } from '../../../src/domain/sync-types.js';
-import { aPair } from '../../support/agent-state-fixture.js';
+import { aPair } from '../../support/pair-state.js';
 import { startApp, type App, type StartOptions } from './harness.js';
 
 const MINUTE = 60_000;
@@ -40,10 +40,14 @@ describe('agent routes', () => {
 
   const open = async (rows: PairState[] = ROWS, options: StartOptions = {}) => {
     app = await startApp(options);
-    app.agentState.rows = [...rows];
+    app.agentState.seed(rows);
     return app;
   };
   const store = () => app.agentState;
+  /** Every row the store holds, through its port. */
+  const everyRow = async () => (await store().list({ limit: 500 })).items;
+  const ordersOf = async (userId: string) =>
+    (await store().agent(userId)).find((row) => row.type === 'orders');
 
   describe('auth and shape', () => {
     it.each([
@@ -51,12 +55,16 @@ describe('agent routes', () => {
       ['GET', '/api/sync/agents/a-1'],
       ['POST', '/api/sync/agents/a-1/reset'],
       ['GET', '/api/sync/erp-breaker'],
-    ])('%s %s needs an admin token', async (method, path) => {
+    ])('%s %s needs an admin token, and changes nothing without one', async (method, path) => {
       await open();
+      const before = await everyRow();
       const res = await app.call(method, path, { token: null });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ success: false });
-      expect(store().calls).toEqual([]);
+      expect(res.body).not.toHaveProperty('agents');
+      expect(res.body).not.toHaveProperty('rows');
+      expect(await everyRow()).toEqual(before);
+      expect((await ordersOf('a-1'))?.breaker).toBe('open');
     });
 
     it('is not mounted when no AgentStateStore is bound, so older wirings keep working', async () => {
@@ -100,13 +108,14 @@ describe('agent routes', () => {
       const res = await app.call('GET', '/api/sync/agents');
       expect(res.status).toBe(200);
       const body = schema.agentListResponse.parse(res.body);
+      // Never-failed rows last, then by type and agent as the store orders them (by name).
       expect(keys(body.agents)).toEqual([
         'orders/a-1',
         'ddt/a-2',
-        'orders/a-3',
         'customers/a-1',
-        'products/service-account',
+        'orders/a-3',
         'prices/service-account',
+        'products/service-account',
       ]);
       expect(body.nextCursor).toBeNull();
       expect(body.agents[0]).toEqual({ ...ROWS[0], recentFailures: ROWS[0]?.recentFailures });
@@ -148,13 +157,26 @@ describe('agent routes', () => {
     it("filters 'stale': no success for more than two intervals of the row's type", async () => {
       await open();
       const res = await app.call('GET', '/api/sync/agents?state=stale');
+      // Never succeeded: stale; succeeded minutes ago: not.
       expect(keys(res.body.agents)).toEqual(['orders/a-1', 'ddt/a-2']);
-      // The store was told the scheduler's intervals (ms) and the clock's now.
-      const query = store().calls.find((c) => c.method === 'list')?.args[0];
-      expect(query).toMatchObject({ state: 'stale', now: T0 });
-      expect((query as { intervalsMs: Record<string, number> }).intervalsMs.orders).toBe(
-        10 * MINUTE,
-      );
+    });
+
+    it("judges 'stale' by the scheduler's current intervals and the clock's now", async () => {
+      // orders/a-4 last succeeded 25 min ago: stale at 10 min (over 2 × 10), fresh at 15 min.
+      await open([...ROWS, aPair('orders', 'a-4', { lastCompletedAt: T0 - 25 * MINUTE })]);
+      const stale = async () =>
+        keys((await app.call('GET', '/api/sync/agents?state=stale&type=orders')).body.agents);
+      expect(await stale()).toEqual(['orders/a-1', 'orders/a-4']);
+
+      const saved = await app.call('POST', '/api/sync/intervals/orders', {
+        json: { intervalMinutes: 15 },
+      });
+      expect(saved.status).toBe(200);
+      expect(await stale()).toEqual(['orders/a-1']);
+
+      // orders/a-3 succeeded at T0 - 1 min: 31 min later it is over 2 × 15 min old.
+      app.clock.advance(31 * MINUTE);
+      expect(await stale()).toEqual(['orders/a-1', 'orders/a-3', 'orders/a-4']);
     });
 
     it.each([
@@ -178,13 +200,11 @@ describe('agent routes', () => {
 
     it('answers 503 when the store is unreachable', async () => {
       await open();
-      const { unavailable } = await import('../../../src/domain/errors.js');
-      store().list = async () => {
-        throw unavailable('The agent state could not be read: the store is unreachable.');
-      };
+      store().failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
       const res = await app.call('GET', '/api/sync/agents');
       expect(res.status).toBe(503);
-      expect(res.body.error).toBe('The agent state could not be read: the store is unreachable.');
+      expect(res.body.error).toBe('The agent state store is unreachable.');
+      store().failWith(null);
     });
   });
 
@@ -275,7 +295,7 @@ describe('agent routes', () => {
       await open(ROWS, { draining: true });
       expect((await app.call('POST', '/api/sync/agents/a-1/reset')).status).toBe(503);
       expect((await app.call('GET', '/api/sync/agents')).status).toBe(200);
-      expect(store().rows[0]?.breaker).toBe('open');
+      expect(await ordersOf('a-1')).toEqual(ROWS[0]);
     });
   });
 
@@ -295,13 +315,13 @@ describe('agent routes', () => {
 
     it('reports an open breaker, since when, until when, and its window', async () => {
       await open();
-      store().erp = {
+      store().seedErp({
         state: 'open',
         since: T0 - MINUTE,
         openUntil: T0 + 4 * MINUTE,
         window: Array.from({ length: 30 }, (_, i) => ({ at: T0 - i * 1000, success: i % 3 === 0 })),
         probe: null,
-      };
+      });
       const res = await app.call('GET', '/api/sync/erp-breaker');
       expect(res.body).toEqual({
         success: true,

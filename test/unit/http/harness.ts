@@ -10,6 +10,7 @@ import { Container } from 'inversify';
 import type { AgentUseCases } from '../../../src/adapters/http/routes/agent-routes.js';
 import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
 import { InMemoryAgentRegistry } from '../../../src/adapters/memory/in-memory-agent-registry.js';
+import { InMemoryAgentStateStore } from '../../../src/adapters/memory/in-memory-agent-state-store.js';
 import { InMemoryJobQueue } from '../../../src/adapters/memory/in-memory-job-queue.js';
 import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemoryRunLog } from '../../../src/adapters/memory/in-memory-run-log.js';
@@ -27,7 +28,6 @@ import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { PROCESS_COMPONENT, type ProcessComponent } from '../../../src/lifecycle.js';
 import * as T from '../../../src/tokens.js';
 import { applicationModule } from '../../../src/wiring/application-module.js';
-import { AgentStateFixture } from '../../support/agent-state-fixture.js';
 import { settle } from '../../support/scheduler-fixture.js';
 
 export const SECRET = 'http-test-secret-0123456789abcdef-0123456789';
@@ -93,8 +93,8 @@ export async function startApp(options: StartOptions = {}) {
     agents: new InMemoryAgentRegistry(AGENTS),
     settings: new InMemorySettingsStore(DEFAULT_INTERVALS),
     history: new InMemorySyncHistory({ now: () => clock.now() }),
-    // Test-only until the real in-memory AgentStateStore is merged; a test fills its rows.
-    agentState: new AgentStateFixture(),
+    // The real in-memory store (the breaker rules included); a test arranges it with `seed`.
+    agentState: new InMemoryAgentStateStore(),
   };
   const { settings, history } = adapters;
   // Boots stopped unless asked otherwise, so a test says when auto-sync starts (`run()`).
