@@ -20,3 +20,6 @@ export const LEADERSHIP_FOLLOWER = Symbol.for('sync-scheduler/LeadershipFollower
 /** The two run logs the scheduler's RunLog takes the newer of (PostgreSQL and Redis). */
 export const POSTGRES_RUN_LOG = Symbol.for('sync-scheduler/PostgresRunLog');
 export const REDIS_RUN_LOG = Symbol.for('sync-scheduler/RedisRunLog');
+/** The history writer's SyncHistory and AgentStateStore, on a pool of their own. */
+export const WRITER_SYNC_HISTORY = Symbol.for('sync-scheduler/WriterSyncHistory');
+export const WRITER_AGENT_STATE = Symbol.for('sync-scheduler/WriterAgentState');

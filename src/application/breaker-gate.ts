@@ -1,7 +1,17 @@
+import type { ErpBreakerState } from '../domain/breakers.js';
 import { erpDecision } from '../domain/breaker-rules.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { SyncJob } from '../domain/ports/job-queue.js';
 import type { SyncType } from '../domain/sync-types.js';
+
+/** What the breakers say about one type right now. */
+export interface BreakerView {
+  readonly erp: ErpBreakerState;
+  /** Pairs not to send (open, or half open with their probe out). */
+  readonly open: ReadonlySet<string>;
+  /** Pairs whose open period passed: the next send is their probe. */
+  readonly probe: ReadonlySet<string>;
+}
 
 export interface GatedJobs {
   /** What may be enqueued now. */
@@ -10,8 +20,8 @@ export interface GatedJobs {
   readonly skipped: number;
   /** Agents whose pair breaker's open period passed: this send is their one probe. */
   readonly probes: readonly string[];
-  /** The ERP breaker let only a probe batch through. */
-  readonly erpProbe: boolean;
+  /** Agents sent although their pair breaker was open (`pairBreakers: false`). */
+  readonly bypassed: readonly string[];
 }
 
 export interface GateOptions {
@@ -19,8 +29,36 @@ export interface GateOptions {
   readonly erpProbeSize: number;
   /** Honour the pair breakers (false: an operator's trigger for one agent bypasses them). */
   readonly pairBreakers: boolean;
-  /** The breaker state could not be read: the jobs go anyway (a database outage is not the ERP's). */
-  readonly onReadFailed: (error: unknown) => void;
+}
+
+export const UNGATED = (jobs: SyncJob[]): GatedJobs => ({
+  send: jobs,
+  skipped: 0,
+  probes: [],
+  bypassed: [],
+});
+
+/**
+ * Both reads at once (one round trip on a slow database), and callers run it beside the
+ * agent lookup. Null when the state cannot be read: the jobs then go (a database outage is
+ * not the ERP's), and `onReadFailed` says so.
+ */
+export async function readBreakers(
+  store: AgentStateStore,
+  type: SyncType,
+  now: number,
+  onReadFailed: (error: unknown) => void,
+): Promise<BreakerView | null> {
+  try {
+    const [erp, { open, probe }] = await Promise.all([
+      store.loadErpBreaker(),
+      store.blockedPairs(type, now),
+    ]);
+    return { erp, open, probe };
+  } catch (error) {
+    onReadFailed(error);
+    return null;
+  }
 }
 
 /**
@@ -30,39 +68,37 @@ export interface GateOptions {
  */
 export async function gateJobs(
   store: AgentStateStore,
-  type: SyncType,
+  view: BreakerView | null,
   jobs: SyncJob[],
   now: number,
   options: GateOptions,
 ): Promise<GatedJobs> {
-  const all: GatedJobs = { send: jobs, skipped: 0, probes: [], erpProbe: false };
-  if (jobs.length === 0) return all;
+  if (!view || jobs.length === 0) return UNGATED(jobs);
+  const held = (send: SyncJob[]): GatedJobs => ({
+    send,
+    skipped: jobs.length - send.length,
+    probes: [],
+    bypassed: [],
+  });
   let candidates = jobs;
-  let erpProbe = false;
-  try {
-    const decision = erpDecision(await store.loadErpBreaker(), now);
-    if (decision === 'none') return { send: [], skipped: jobs.length, probes: [], erpProbe };
-    if (decision === 'probe') {
-      const probe = jobs.slice(0, options.erpProbeSize);
-      if (!(await store.startErpProbe(now, probe.length))) {
-        return { send: [], skipped: jobs.length, probes: [], erpProbe };
-      }
-      candidates = probe;
-      erpProbe = true;
-    }
-    if (!options.pairBreakers) {
-      return { send: candidates, skipped: jobs.length - candidates.length, probes: [], erpProbe };
-    }
-    const { open, probe } = await store.blockedPairs(type, now);
-    const send = candidates.filter((job) => !open.has(job.userId));
-    return {
-      send,
-      skipped: jobs.length - send.length,
-      probes: send.filter((job) => probe.has(job.userId)).map((job) => job.userId),
-      erpProbe,
-    };
-  } catch (error) {
-    options.onReadFailed(error);
-    return all;
+  const decision = erpDecision(view.erp, now);
+  if (decision === 'none') return held([]);
+  if (decision === 'probe') {
+    const probe = jobs.slice(0, options.erpProbeSize);
+    if (!(await store.startErpProbe(now, probe.length))) return held([]);
+    candidates = probe;
   }
+  const blocked = (job: SyncJob): boolean =>
+    view.open.has(job.userId) || view.probe.has(job.userId);
+  if (!options.pairBreakers) {
+    return {
+      ...held(candidates),
+      bypassed: candidates.filter(blocked).map((job) => job.userId),
+    };
+  }
+  const send = candidates.filter((job) => !view.open.has(job.userId));
+  return {
+    ...held(send),
+    probes: send.filter((job) => view.probe.has(job.userId)).map((job) => job.userId),
+  };
 }

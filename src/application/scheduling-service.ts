@@ -1,5 +1,11 @@
 import { enabledOf, intervalsOf, isNewer } from '../domain/desired-state.js';
-import { gateJobs, type GatedJobs } from './breaker-gate.js';
+import {
+  gateJobs,
+  readBreakers,
+  UNGATED,
+  type BreakerView,
+  type GatedJobs,
+} from './breaker-gate.js';
 import { DEFAULT_INTERVALS, minutesToMs, type Intervals } from '../domain/interval.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
@@ -237,10 +243,12 @@ export class SchedulingService {
     // must not move the phase its successor keeps. A failed enqueue still counts as a run.
     let ran = true;
     try {
+      // The breakers are read beside the agent lookup: one round trip for both.
+      const breakers = this.readBreakers(type, startedAt);
       const agentIds = isSharedType(type) ? [] : await agents.listActiveAgentIds();
       const built = this.spread(buildSyncJobs(type, agentIds, startedAt));
       stage = 'breakers';
-      const gated = await this.gate(type, built, startedAt);
+      const gated = await this.gate(await breakers, built, startedAt);
       const jobs = gated.send;
       stage = 'enqueue';
       const result =
@@ -270,13 +278,20 @@ export class SchedulingService {
     if (ran) this.recordRun(type, startedAt);
   }
 
-  private gate(type: SyncType, jobs: SyncJob[], now: number): Promise<GatedJobs> {
+  private async readBreakers(type: SyncType, now: number): Promise<BreakerView | null> {
     const store = this.deps.agentState;
-    if (!store) return Promise.resolve({ send: jobs, skipped: 0, probes: [], erpProbe: false });
-    return gateJobs(store, type, jobs, now, {
+    if (!store) return null;
+    return readBreakers(store, type, now, (error) =>
+      this.observe((o) => o.breakerReadFailed?.({ type, error })),
+    );
+  }
+
+  private gate(view: BreakerView | null, jobs: SyncJob[], now: number): Promise<GatedJobs> {
+    const store = this.deps.agentState;
+    if (!store) return Promise.resolve(UNGATED(jobs));
+    return gateJobs(store, view, jobs, now, {
       erpProbeSize: this.deps.erpProbeSize ?? 5,
       pairBreakers: true,
-      onReadFailed: (error) => this.observe((o) => o.breakerReadFailed?.({ type, error })),
     });
   }
 

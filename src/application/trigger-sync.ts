@@ -3,7 +3,7 @@ import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { JobQueue } from '../domain/ports/job-queue.js';
-import { gateJobs } from './breaker-gate.js';
+import { gateJobs, readBreakers, UNGATED } from './breaker-gate.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, parseSyncType, type SyncType } from '../domain/sync-types.js';
 
@@ -51,50 +51,34 @@ export class TriggerSync {
     const built = buildSyncJobs(type, agentIds, now);
     const { agentState } = this.options;
     const one = command.userId !== undefined;
+    const onReadFailed = (error: unknown): void => this.options.onBreakerReadFailed?.(error);
+    const view = agentState ? await readBreakers(agentState, type, now, onReadFailed) : null;
     const gated = agentState
-      ? await gateJobs(agentState, type, built, now, {
+      ? await gateJobs(agentState, view, built, now, {
           erpProbeSize: this.options.erpProbeSize ?? 5,
           pairBreakers: !one,
-          onReadFailed: (error) => this.options.onBreakerReadFailed?.(error),
         })
-      : { send: built, skipped: 0, probes: [], erpProbe: false };
+      : UNGATED(built);
     const jobs = gated.send;
     const result =
       jobs.length > 0 ? await this.queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
-    const bypassedBreaker =
-      one && agentState ? await this.wasBlocked(agentState, type, jobs, now) : false;
     if (agentState && jobs.length > 0) {
-      await agentState
+      // Not awaited: the answer does not depend on it, and a slow database must not delay it.
+      void agentState
         .recordEnqueued(
           type,
           jobs.map((job) => job.userId),
           now,
         )
-        .catch((error: unknown) => this.options.onBreakerReadFailed?.(error));
+        .catch(onReadFailed);
     }
     return {
       type,
       enqueued: result.added,
       deduplicated: result.deduplicated,
       skippedBreaker: gated.skipped,
-      bypassedBreaker,
+      bypassedBreaker: gated.bypassed.length > 0,
     };
-  }
-
-  private async wasBlocked(
-    store: AgentStateStore,
-    type: SyncType,
-    jobs: readonly { userId: string }[],
-    now: number,
-  ): Promise<boolean> {
-    const userId = jobs[0]?.userId;
-    if (userId === undefined) return false;
-    try {
-      const { open, probe } = await store.blockedPairs(type, now);
-      return open.has(userId) || probe.has(userId);
-    } catch {
-      return false;
-    }
   }
 
   private async agentIdsFor(

@@ -264,8 +264,11 @@ export const applicationModule = (config: Config) =>
         let cancel: (() => void) | undefined;
         const ERP_LEVEL = { closed: 0, half_open: 1, open: 2 } as const;
         // Gauges any replica can serve: read from the shared store, not from the leader's memory.
+        let refreshing = false;
         const refresh = async (): Promise<void> => {
-          if (!agentState) return;
+          // Never two at once: on a slow database refreshes must not pile up in the pool.
+          if (!agentState || refreshing) return;
+          refreshing = true;
           try {
             const [open, erp] = await Promise.all([
               agentState.openCounts(),
@@ -276,6 +279,8 @@ export const applicationModule = (config: Config) =>
             metrics.breakerState.set({ scope: 'erp' }, ERP_LEVEL[erp.state]);
           } catch {
             // The next refresh tries again; /readyz already reports an unreachable database.
+          } finally {
+            refreshing = false;
           }
         };
         return {

@@ -28,6 +28,17 @@ export const postgresModule = (config: Config, logger: Logger) =>
       onError: (error) =>
         logger.warn({ err: error }, `postgres: idle connection failed: ${error.message}`),
     });
+    // The single history writer's own connections: at fleet scale it writes thousands of
+    // outcomes a second, and on a slow database it must not queue the ticks' and the admin
+    // API's queries behind its batches (test/fault/slow-postgres.test.ts).
+    const writerPool = createPool(config.databaseUrl, {
+      max: 2,
+      onError: (error) =>
+        logger.warn(
+          { err: error },
+          `postgres (history writer): idle connection failed: ${error.message}`,
+        ),
+    });
     const feed = new PostgresSettingsFeed(
       config.databaseUrl,
       componentLog(logger, 'settings-feed'),
@@ -40,6 +51,10 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind(PAIR_BREAKER_RULES).toConstantValue(config.pairBreakerRules);
     bind(ERP_BREAKER_RULES).toConstantValue(config.erpBreakerRules);
     bind(AGENT_STATE_STORE).to(PostgresAgentStateStore);
+    bind(T.WRITER_SYNC_HISTORY).toConstantValue(new PostgresSyncHistory(writerPool));
+    bind(T.WRITER_AGENT_STATE).toConstantValue(
+      new PostgresAgentStateStore(writerPool, config.pairBreakerRules, config.erpBreakerRules),
+    );
     bind(SETTINGS_FEED).toConstantValue(feed);
     bind(T.DEPENDENCY_PROBE).toConstantValue(postgresProbe(pool));
 
@@ -47,6 +62,11 @@ export const postgresModule = (config: Config, logger: Logger) =>
       name: 'postgres pool',
       order: BOOT_ORDER.connections,
       stop: () => (pool as Pool).end(),
+    });
+    bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
+      name: 'postgres pool (history writer)',
+      order: BOOT_ORDER.connections,
+      stop: () => writerPool.end(),
     });
     bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
       name: 'settings feed',

@@ -13,8 +13,11 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
-    // The scheduler issues a few small queries per tick; replicas share the server's slots.
-    max: options.max ?? 5,
+    // A tick reads the agents and both breakers at once, and records its run and what it
+    // sent; the admin API and the gauges read beside it. Ten keeps a slow database (500 ms a
+    // query, test/fault/slow-postgres.test.ts) from queueing them; replicas share the
+    // server's slots (three replicas: 36 connections with the writer's and the feed's).
+    max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     // The server cancels a slow statement; the client gives up a little later, in case the

@@ -3,8 +3,8 @@ import type { Config } from '../../config.js';
 import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
 import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
-import { SYNC_HISTORY, type SyncHistory } from '../../domain/ports/sync-history.js';
-import { AGENT_STATE_STORE, type AgentStateStore } from '../../domain/ports/agent-state-store.js';
+import type { SyncHistory } from '../../domain/ports/sync-history.js';
+import type { AgentStateStore } from '../../domain/ports/agent-state-store.js';
 import type { Metrics } from '../observability/metrics.js';
 import { countingOutcomes, logBreakerChanges } from '../observability/breaker-log.js';
 import { BOOT_ORDER, PROCESS_COMPONENT, type ProcessComponent } from '../../lifecycle.js';
@@ -67,7 +67,7 @@ export const queueModule = (config: Config, logger: Logger) =>
           agentState: countingOutcomes(agentState, metrics),
           onBreakerChange: (applied) => logBreakerChanges(applied, logger, metrics),
         }),
-      [SYNC_HISTORY, AGENT_STATE_STORE, T.METRICS],
+      [T.WRITER_SYNC_HISTORY, T.WRITER_AGENT_STATE, T.METRICS],
     );
     // A tick still sending when shutdown stops waiting: cut the producer, or it would keep
     // building and sending chunks and eat the CPU the rest of the shutdown needs. Each job is
