@@ -28,6 +28,8 @@ export interface TriggerSyncOptions {
   readonly erpProbeSize?: number;
   /** The breaker state could not be read: the trigger went through unfiltered. */
   readonly onBreakerReadFailed?: (error: unknown) => void;
+  /** A trigger for one agent went out although its pair breaker was open (the operator's call). */
+  readonly onBypass?: (type: SyncType, userId: string) => void;
 }
 
 /** Enqueues a type now, outside its schedule; the schedule itself is not moved. */
@@ -72,6 +74,7 @@ export class TriggerSync {
         )
         .catch(onReadFailed);
     }
+    for (const userId of gated.bypassed) this.options.onBypass?.(type, userId);
     return {
       type,
       enqueued: result.added,

@@ -129,6 +129,11 @@ export const applicationModule = (config: Config) =>
               { err: error },
               `trigger: the per-agent state could not be read or written (${errorMessage(error)})`,
             ),
+          onBypass: (type, userId) =>
+            logger.info(
+              { event: 'breaker_bypassed', type, userId },
+              `trigger ${type}/${userId}: sent although its breaker is open (an operator's trigger for one agent)`,
+            ),
         }),
         getMonitoringStatus: new GetMonitoringStatus(
           scheduler,
