@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -19,22 +19,8 @@ import {
   TEST_JWT_SECRET,
   testConfig,
 } from '../support/service.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, OUTPUT_DIR } from '../support/chromium.js';
 
-/** Debian's chromium, as scripts/install-browser.sh installs it; overridable for other hosts. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-// Chromium's own background connections are refused on the CI machine: switch them off.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/admin.png', import.meta.url));
 const AGENTS = [
   { id: 'a-1', username: 'anna' },

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSED_ERP_BREAKER, type ErpBreakerState } from '../../src/domain/breakers.js';
 import { SERVICE_ACCOUNT } from '../../src/domain/sync-types.js';
 import { aPair } from '../support/pair-state.js';
 import { startApp, type App } from '../unit/http/harness.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, OUTPUT_DIR } from '../support/chromium.js';
 
 /*
  * The dashboard's Agents view in headless Chromium: the HTTP app on the real application module
@@ -13,19 +13,6 @@ import { startApp, type App } from '../unit/http/harness.js';
  * seeded by the test.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const MINUTE = 60_000;
 const REASON = 'ERP login refused: password expired';
 
