@@ -300,6 +300,7 @@ export class SchedulingService {
     const store = this.deps.agentState;
     if (!store || jobs.length === 0) return;
     this.track(
+      (error) => this.observe((o) => o.agentStateFailed?.(error)),
       Promise.all([
         store.recordEnqueued(
           type,
@@ -311,23 +312,20 @@ export class SchedulingService {
     );
   }
 
-  private track(work: Promise<void>): void {
-    const tracked = work
-      .catch((error: unknown) => this.observe((o) => o.agentStateFailed?.(error)))
-      .finally(() => this.inFlight.delete(tracked));
+  /**
+   * Writes that are not part of the tick: a slow store must not hold the type "in flight"
+   * (and skip its next tick); shutdown still waits for them through `drain()`.
+   */
+  private track(onError: (error: unknown) => void, work: Promise<void>): void {
+    const tracked = work.catch(onError).finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
-  /**
-   * Not part of the tick: a slow run log must not hold the type "in flight" (and skip its
-   * next tick); shutdown still waits for the write through `drain()`.
-   */
   private recordRun(type: SyncType, at: number): void {
-    const write = this.deps.runLog
-      .recordRun(type, at)
-      .catch((error: unknown) => this.observe((o) => o.runLogFailed?.(error)))
-      .finally(() => this.inFlight.delete(write));
-    this.inFlight.add(write);
+    this.track(
+      (error) => this.observe((o) => o.runLogFailed?.(error)),
+      this.deps.runLog.recordRun(type, at),
+    );
   }
 
   /** Agent jobs get a stable per-agent delay; the single shared job goes at once. */
