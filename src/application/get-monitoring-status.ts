@@ -7,7 +7,12 @@ import type { Clock } from '../domain/ports/clock.js';
 import type { LeaderElection } from '../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../domain/ports/queue-inspector.js';
 import type { RunLog } from '../domain/ports/run-log.js';
-import type { SyncEvent, SyncHistory } from '../domain/ports/sync-history.js';
+import type {
+  DecisionClass,
+  SyncEvent,
+  SyncHistory,
+  TickDecision,
+} from '../domain/ports/sync-history.js';
 import type { SchedulingService } from './scheduling-service.js';
 import { SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
@@ -17,7 +22,16 @@ export interface RunRecord {
   /** Milliseconds; null when the worker did not report when the job started. */
   readonly duration: number | null;
   readonly success: boolean;
+  /** The outcome class: `failed` only after all its attempts. */
+  readonly class: 'completed' | 'failed';
   readonly error: string | null;
+}
+
+/** What one tick decided for jobs it did not run, as the API shows it. */
+export interface DecisionRecord {
+  readonly timestamp: string;
+  readonly class: DecisionClass;
+  readonly count: number;
 }
 
 export interface TypeStatus {
@@ -27,6 +41,8 @@ export interface TypeStatus {
   readonly health: Health;
   /** Newest first. */
   readonly history: readonly RunRecord[];
+  /** Newest first, as many as the history; they never count towards health. */
+  readonly decisions: readonly DecisionRecord[];
   readonly enabled: boolean;
   readonly intervalMinutes: number;
   /** Pairs of this type whose breaker is open or half open; null when not known. */
@@ -72,6 +88,7 @@ interface Snapshot {
   readonly active: readonly ActiveJob[];
   readonly lastRuns: Partial<Record<SyncType, number>>;
   readonly events: Readonly<Record<SyncType, readonly SyncEvent[]>>;
+  readonly decisions: Readonly<Record<SyncType, readonly TickDecision[]>>;
   /** Breakers are an extra: unknown (null) when the agent state cannot be read. */
   readonly openBreakers: Readonly<Record<SyncType, number>> | null;
   readonly erp: ErpBreakerState | null;
@@ -105,7 +122,14 @@ const toRecord = (event: SyncEvent): RunRecord => ({
   timestamp: iso(event.finishedAt),
   duration: event.durationMs,
   success: event.success,
+  class: event.success ? 'completed' : 'failed',
   error: event.error,
+});
+
+const toDecisionRecord = (decision: TickDecision): DecisionRecord => ({
+  timestamp: iso(decision.at),
+  class: decision.class,
+  count: decision.count,
 });
 
 /**
@@ -157,19 +181,22 @@ export class GetMonitoringStatus {
   private async read(limit: number): Promise<Snapshot> {
     // Health looks at the newest HEALTH_WINDOW outcomes whatever the caller asked to see,
     // so ?limit=1 cannot hide a failure and turn "degraded" into "healthy".
-    const [queue, active, lastRuns, events, openBreakers, erp] = await Promise.allSettled([
-      this.inspector.counts(),
-      this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
-      this.runLog.loadLastRuns(),
-      this.history.recent(Math.max(limit, HEALTH_WINDOW)),
-      this.agentState ? this.agentState.openCounts() : Promise.resolve(null),
-      this.agentState ? this.agentState.loadErpBreaker() : Promise.resolve(null),
-    ]);
+    const [queue, active, lastRuns, events, decisions, openBreakers, erp] =
+      await Promise.allSettled([
+        this.inspector.counts(),
+        this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
+        this.runLog.loadLastRuns(),
+        this.history.recent(Math.max(limit, HEALTH_WINDOW)),
+        this.history.recentDecisions(limit),
+        this.agentState ? this.agentState.openCounts() : Promise.resolve(null),
+        this.agentState ? this.agentState.loadErpBreaker() : Promise.resolve(null),
+      ]);
     return {
       queue: valueOf(queue, QUEUE_DOWN),
       active: valueOf(active, QUEUE_DOWN),
       lastRuns: valueOf(lastRuns, RUN_LOG_DOWN),
       events: valueOf(events, HISTORY_DOWN),
+      decisions: valueOf(decisions, HISTORY_DOWN),
       openBreakers: openBreakers.status === 'fulfilled' ? openBreakers.value : null,
       erp: erp.status === 'fulfilled' ? erp.value : null,
     };
@@ -200,6 +227,7 @@ export class GetMonitoringStatus {
         now,
       }),
       history: events.slice(0, limit).map(toRecord),
+      decisions: (snapshot.decisions[type] ?? []).map(toDecisionRecord),
       enabled,
       intervalMinutes,
       openBreakers,

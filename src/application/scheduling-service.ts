@@ -14,6 +14,7 @@ import type { JobQueue, SyncJob } from '../domain/ports/job-queue.js';
 import type { Lease } from '../domain/ports/leader-election.js';
 import type { RunLog } from '../domain/ports/run-log.js';
 import type { SyncSettings } from '../domain/ports/settings-store.js';
+import type { DecisionClass, SyncHistory, TickDecision } from '../domain/ports/sync-history.js';
 import type { TickObserver, TickStage } from '../domain/ports/tick-observer.js';
 import { firstTickDelayMs } from '../domain/schedule.js';
 import { spreadDelayMs } from '../domain/spread.js';
@@ -28,6 +29,8 @@ export interface SchedulingDeps {
   readonly observer: TickObserver;
   /** Per-agent state and the breakers; without it every pair is sent (tests, benchmarks). */
   readonly agentState?: AgentStateStore;
+  /** Where each tick's decisions (deduplicated, skipped_breaker) go; without it, nowhere. */
+  readonly history?: SyncHistory;
   /** Agents in an ERP breaker probe batch (default 5). */
   readonly erpProbeSize?: number;
 }
@@ -260,6 +263,10 @@ export class SchedulingService {
         this.observe((o) => o.tickFenced?.({ type, at: 'chunk', jobs: result.fenced }));
       } else {
         this.afterEnqueue(type, jobs, gated, startedAt);
+        this.recordDecisions(type, startedAt, {
+          deduplicated: result.deduplicated,
+          skipped_breaker: gated.skipped,
+        });
       }
       const durationMs = clock.now() - startedAt;
       this.observe((o) =>
@@ -309,6 +316,28 @@ export class SchedulingService {
         ),
         gated.probes.length > 0 ? store.markProbing(type, gated.probes) : undefined,
       ]).then(() => undefined),
+    );
+  }
+
+  /**
+   * One row per class with a non-zero count, whatever the number of agents; like the run log,
+   * outside the tick, drained at shutdown.
+   */
+  private recordDecisions(
+    type: SyncType,
+    at: number,
+    counts: Partial<Record<DecisionClass, number>>,
+  ): void {
+    const history = this.deps.history;
+    if (!history) return;
+    const decisions: TickDecision[] = [];
+    for (const [decisionClass, count = 0] of Object.entries(counts)) {
+      if (count > 0) decisions.push({ type, at, class: decisionClass as DecisionClass, count });
+    }
+    if (decisions.length === 0) return;
+    this.track(
+      (error) => this.observe((o) => o.decisionsFailed?.(error)),
+      history.recordDecisions(decisions),
     );
   }
 

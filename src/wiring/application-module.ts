@@ -64,6 +64,7 @@ export const applicationModule = (config: Config) =>
         runLog: RunLog,
         observer: TickObserver,
         agentState: AgentStateStore | undefined,
+        history: SyncHistory,
       ) =>
         new SchedulingService({
           clock,
@@ -71,6 +72,7 @@ export const applicationModule = (config: Config) =>
           agents,
           runLog,
           observer,
+          history,
           ...(agentState ? { agentState } : {}),
           ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
         }),
@@ -81,6 +83,7 @@ export const applicationModule = (config: Config) =>
         RUN_LOG,
         TICK_OBSERVER,
         { serviceIdentifier: AGENT_STATE_STORE, optional: true },
+        SYNC_HISTORY,
       ],
     );
     bind(T.FOLLOW_DESIRED_STATE).toResolvedValue(

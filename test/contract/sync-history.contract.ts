@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncEvent, SyncHistory } from '../../src/domain/ports/sync-history.js';
+import type { SyncEvent, SyncHistory, TickDecision } from '../../src/domain/ports/sync-history.js';
 import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
 
 export interface SyncHistoryRetentionOptions {
@@ -31,6 +31,21 @@ function anEvent(overrides: Partial<SyncEvent> & { secondsAgo?: number } = {}): 
     ...rest,
   };
 }
+
+/** 3 orders jobs still pending at a tick `secondsAgo` before NOW. */
+function aDecision(overrides: Partial<TickDecision> & { secondsAgo?: number } = {}): TickDecision {
+  const { secondsAgo = 0, ...rest } = overrides;
+  return {
+    type: 'orders',
+    at: NOW - secondsAgo * SECOND,
+    class: 'deduplicated',
+    count: 3,
+    ...rest,
+  };
+}
+
+const counts = (decisions: readonly TickDecision[]): number[] =>
+  decisions.map((decision) => decision.count);
 
 const jobIds = (events: readonly SyncEvent[]): string[] => events.map((event) => event.jobId);
 
@@ -209,6 +224,83 @@ export function describeSyncHistoryContract(
 
           expect((await history.recent(2_000)).orders).toHaveLength(2_000);
         }));
+    });
+
+    describe('decisions', () => {
+      it('lists all six types, each empty, when no tick decided anything', () =>
+        withHistory(async (history) => {
+          const recent = await history.recentDecisions(10);
+          expect(Object.keys(recent).sort()).toEqual([...SYNC_TYPES].sort());
+          for (const type of SYNC_TYPES) expect(recent[type]).toEqual([]);
+        }));
+
+      it("reads a tick's decisions back whole, under their own type only", () =>
+        withHistory(async (history) => {
+          const deduplicated = aDecision({ type: 'ddt', count: 9_998 });
+          const skipped = aDecision({ type: 'ddt', class: 'skipped_breaker', count: 2 });
+
+          await history.recordDecisions([deduplicated, skipped]);
+
+          const recent = await history.recentDecisions(10);
+          expect(recent.ddt).toEqual([skipped, deduplicated]);
+          expect(recent.orders).toEqual([]);
+          expect((await history.recent(10)).ddt).toEqual([]); // not job outcomes
+        }));
+
+      it('accepts every class, including those reserved for the load controls', () =>
+        withHistory(async (history) => {
+          const classes = [
+            'deduplicated',
+            'skipped_breaker',
+            'skipped_window',
+            'deferred_budget',
+          ] as const;
+          await history.recordDecisions(
+            classes.map((decisionClass, i) => aDecision({ class: decisionClass, secondsAgo: i })),
+          );
+          const recent = await history.recentDecisions(10);
+          expect(recent.orders.map((decision) => decision.class)).toEqual(classes);
+        }));
+
+      it('lists the newest `limit` of each type, newest first, and none for a limit of zero', () =>
+        withHistory(async (history) => {
+          await history.recordDecisions([aDecision({ secondsAgo: 20, count: 20 })]);
+          await history.recordDecisions([aDecision({ secondsAgo: 10, count: 10 })]);
+          await history.recordDecisions([aDecision({ secondsAgo: 30, count: 30 })]);
+          await history.recordDecisions([aDecision({ type: 'prices', count: 1 })]);
+
+          const recent = await history.recentDecisions(2);
+          expect(counts(recent.orders)).toEqual([10, 20]);
+          expect(counts(recent.prices)).toEqual([1]);
+          expect((await history.recentDecisions(0)).orders).toEqual([]);
+        }));
+
+      it('accepts an empty batch', () =>
+        withHistory(async (history) => {
+          await history.recordDecisions([]);
+          expect((await history.recentDecisions(10)).orders).toEqual([]);
+        }));
+
+      it('are pruned with the same bounds as the events, counted in what went', () =>
+        withHistory(
+          async (history) => {
+            await history.recordDecisions(
+              [1, 2, 3, 4].map((s) => aDecision({ secondsAgo: s, count: s })),
+            );
+            await history.recordDecisions([
+              aDecision({ type: 'prices', secondsAgo: (2 * DAY) / SECOND + 1 }),
+            ]);
+            await history.record(anEvent({ jobId: 'old', secondsAgo: (2 * DAY) / SECOND + 1 }));
+
+            expect(await history.prune()).toBe(3); // one over the count, one too old, one event
+
+            const recent = await history.recentDecisions(10);
+            expect(counts(recent.orders)).toEqual([1, 2, 3]);
+            expect(recent.prices).toEqual([]);
+            expect((await history.recent(10)).orders).toEqual([]);
+          },
+          { maxPerType: 3, maxAgeDays: 2 },
+        ));
     });
 
     describe('prune', () => {

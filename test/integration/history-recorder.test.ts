@@ -317,6 +317,8 @@ describe('BullMqHistoryRecorder', () => {
         return inserted;
       },
       recent: (limit) => history.recent(limit),
+      recordDecisions: (decisions) => history.recordDecisions(decisions),
+      recentDecisions: (limit) => history.recentDecisions(limit),
       prune: () => history.prune(),
     };
     history.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));

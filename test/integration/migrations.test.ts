@@ -304,6 +304,40 @@ describe('migrations', () => {
     });
   });
 
+  describe('sync_decisions', () => {
+    const insert = (db: TestDatabase, type: string, cls: string, count: number): Promise<unknown> =>
+      db.pool.query(
+        `insert into system.sync_decisions (sync_type, decided_at, class, count)
+         values ($1, now(), $2, $3)`,
+        [type, cls, count],
+      );
+
+    it('hold one counted class per row, indexed for the newest of each type', async () => {
+      const db = await emptyDatabase();
+
+      await runMigrations(db.url);
+
+      expect(await columnsOf(db, 'system', 'sync_decisions')).toEqual([
+        'id',
+        'sync_type',
+        'decided_at',
+        'class',
+        'count',
+      ]);
+      const { rows } = await db.pool.query<{ indexdef: string }>(
+        `select indexdef from pg_indexes
+         where schemaname = 'system' and tablename = 'sync_decisions' and indexname like '%_idx'`,
+      );
+      expect(rows.map((row) => row.indexdef.replace(/^.* USING btree /, ''))).toEqual([
+        '(sync_type, decided_at DESC, id DESC)',
+      ]);
+      await insert(db, 'orders', 'skipped_breaker', 1);
+      await expect(insert(db, 'orders', 'completed', 1)).rejects.toThrow(/class_check/);
+      await expect(insert(db, 'orders', 'deduplicated', 0)).rejects.toThrow(/count_check/);
+      await expect(insert(db, 'stock', 'deduplicated', 1)).rejects.toThrow(/sync_type_check/);
+    });
+  });
+
   describe('sync_settings constraints', () => {
     const insert = async (db: TestDatabase, type: string, minutes: number): Promise<unknown> =>
       db.pool.query(

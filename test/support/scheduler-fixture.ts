@@ -1,4 +1,5 @@
 import { InMemoryAgentRegistry } from '../../src/adapters/memory/in-memory-agent-registry.js';
+import type { InMemorySyncHistory } from '../../src/adapters/memory/in-memory-sync-history.js';
 import type { InMemoryAgentStateStore } from '../../src/adapters/memory/in-memory-agent-state-store.js';
 import { InMemoryJobQueue } from '../../src/adapters/memory/in-memory-job-queue.js';
 import { InMemoryLeaderElection } from '../../src/adapters/memory/in-memory-leader-election.js';
@@ -23,6 +24,8 @@ export interface SchedulerFixtureOptions {
   /** Per-agent state and breakers (default: none, every pair is sent). */
   agentState?: InMemoryAgentStateStore;
   erpProbeSize?: number;
+  /** Where ticks record their decisions (default: none). */
+  syncHistory?: InMemorySyncHistory;
 }
 
 /**
@@ -49,6 +52,7 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
     observer,
     ...(options.agentState ? { agentState: options.agentState } : {}),
     ...(options.erpProbeSize ? { erpProbeSize: options.erpProbeSize } : {}),
+    ...(options.syncHistory ? { history: options.syncHistory } : {}),
   });
   let electing = false;
   const elect = (): void => {

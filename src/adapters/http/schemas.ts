@@ -155,9 +155,19 @@ const typeStatus = z.object({
       timestamp: z.iso.datetime(),
       duration: z.number().nullable(),
       success: z.boolean(),
+      class: z.enum(['completed', 'failed']).describe('failed: after all its attempts'),
       error: z.string().nullable(),
     }),
   ),
+  decisions: z
+    .array(
+      z.object({
+        timestamp: z.iso.datetime(),
+        class: z.enum(['deduplicated', 'skipped_breaker', 'skipped_window', 'deferred_budget']),
+        count: count.min(1),
+      }),
+    )
+    .describe('What ticks decided for jobs they did not run, newest first; not in health'),
   enabled: z.boolean(),
   intervalMinutes: minutes,
   openBreakers: count.nullable().describe('Pairs whose breaker is open or half open'),

@@ -1,4 +1,4 @@
-import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
+import type { SyncEvent, SyncHistory, TickDecision } from '../../domain/ports/sync-history.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { asAdapterFailure } from './failure.js';
 
@@ -15,6 +15,7 @@ const DAY_MS = 86_400_000;
 export class InMemorySyncHistory implements SyncHistory {
   /** Insertion order; `seq` breaks ties between equal finish times, like the table's id. */
   private events: { seq: number; event: SyncEvent }[] = [];
+  private decisions: { seq: number; decision: TickDecision }[] = [];
   private seq = 0;
   private failure: Error | null = null;
   private readonly maxPerType: number;
@@ -49,21 +50,40 @@ export class InMemorySyncHistory implements SyncHistory {
   async recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const count = Math.max(0, Math.floor(limit));
-    const byType = this.newestFirstByType();
+    const byType = newestFirstByType(this.events, ({ event }) => event);
     return Object.fromEntries(
       SYNC_TYPES.map((type) => [type, byType[type].slice(0, count).map(({ event }) => event)]),
     ) as Record<SyncType, SyncEvent[]>;
   }
 
+  async recordDecisions(decisions: readonly TickDecision[]): Promise<void> {
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
+    for (const decision of decisions)
+      this.decisions.push({ seq: ++this.seq, decision: { ...decision } });
+  }
+
+  async recentDecisions(
+    limit: number,
+  ): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>> {
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
+    const count = Math.max(0, Math.floor(limit));
+    const byType = newestFirstByType(this.decisions, ({ decision }) => decision);
+    return Object.fromEntries(
+      SYNC_TYPES.map((type) => [
+        type,
+        byType[type].slice(0, count).map(({ decision }) => decision),
+      ]),
+    ) as Record<SyncType, TickDecision[]>;
+  }
+
   async prune(): Promise<number> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const cutoff = this.now() - this.maxAgeMs;
-    const byType = this.newestFirstByType();
-    const kept = SYNC_TYPES.flatMap((type) =>
-      byType[type].slice(0, this.maxPerType).filter(({ event }) => event.finishedAt >= cutoff),
-    );
-    const removed = this.events.length - kept.length;
-    this.events = kept.toSorted((a, b) => a.seq - b.seq);
+    const events = this.keep(this.events, ({ event }) => event, cutoff);
+    const decisions = this.keep(this.decisions, ({ decision }) => decision, cutoff);
+    const removed = this.events.length - events.length + this.decisions.length - decisions.length;
+    this.events = events;
+    this.decisions = decisions;
     return removed;
   }
 
@@ -71,12 +91,30 @@ export class InMemorySyncHistory implements SyncHistory {
     this.failure = error;
   }
 
-  private newestFirstByType(): Record<SyncType, { seq: number; event: SyncEvent }[]> {
-    const sorted = this.events.toSorted(
-      (a, b) => b.event.finishedAt - a.event.finishedAt || b.seq - a.seq,
-    );
-    return Object.fromEntries(
-      SYNC_TYPES.map((type) => [type, sorted.filter(({ event }) => event.type === type)]),
-    ) as Record<SyncType, { seq: number; event: SyncEvent }[]>;
+  /** The newest maxPerType rows of each type, none older than `cutoff`, in insertion order. */
+  private keep<R extends { seq: number }>(
+    rows: readonly R[],
+    entry: (row: R) => Entry,
+    cutoff: number,
+  ): R[] {
+    const byType = newestFirstByType(rows, entry);
+    return SYNC_TYPES.flatMap((type) =>
+      byType[type].slice(0, this.maxPerType).filter((row) => timeOf(entry(row)) >= cutoff),
+    ).toSorted((a, b) => a.seq - b.seq);
   }
+}
+
+type Entry = SyncEvent | TickDecision;
+
+const timeOf = (entry: Entry): number => ('finishedAt' in entry ? entry.finishedAt : entry.at);
+
+/** Newest first within each type; `seq` breaks ties between equal times, like the table's id. */
+function newestFirstByType<R extends { seq: number }>(
+  rows: readonly R[],
+  entry: (row: R) => Entry,
+): Record<SyncType, R[]> {
+  const sorted = rows.toSorted((a, b) => timeOf(entry(b)) - timeOf(entry(a)) || b.seq - a.seq);
+  return Object.fromEntries(
+    SYNC_TYPES.map((type) => [type, sorted.filter((row) => entry(row).type === type)]),
+  ) as Record<SyncType, R[]>;
 }

@@ -12,6 +12,7 @@ export class RecordingTickObserver implements TickObserver {
   readonly failed: TickFailure[] = [];
   readonly skipped: SyncType[] = [];
   readonly fenced: TickFenced[] = [];
+  readonly decisionFailures: unknown[] = [];
 
   tickCompleted(report: TickReport): void {
     this.completed.push(report);
@@ -27,5 +28,9 @@ export class RecordingTickObserver implements TickObserver {
 
   tickFenced(fenced: TickFenced): void {
     this.fenced.push(fenced);
+  }
+
+  decisionsFailed(error: unknown): void {
+    this.decisionFailures.push(error);
   }
 }

@@ -65,6 +65,13 @@ export class LoggingTickObserver implements TickObserver {
     );
   }
 
+  decisionsFailed(error: unknown): void {
+    this.logger.warn(
+      { event: 'decisions_failed', err: error },
+      `sync history: a tick's decisions not recorded (${errorMessage(error)})`,
+    );
+  }
+
   tickSkipped(type: SyncType): void {
     this.metrics.ticks.inc({ type, outcome: 'skipped' });
     this.logger.warn(

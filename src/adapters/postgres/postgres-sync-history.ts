@@ -1,6 +1,11 @@
 import { inject, injectable, optional } from 'inversify';
 import type { Pool } from 'pg';
-import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
+import type {
+  DecisionClass,
+  SyncEvent,
+  SyncHistory,
+  TickDecision,
+} from '../../domain/ports/sync-history.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
 import { PG_POOL } from './tokens.js';
@@ -26,7 +31,15 @@ interface EventRow {
   error: string | null;
 }
 
+interface DecisionRow {
+  sync_type: string;
+  decided_at: Date;
+  class: DecisionClass;
+  count: number;
+}
+
 const DAY_MS = 86_400_000;
+const UNREADABLE = 'The sync history could not be read: the database is unreachable.';
 
 @injectable()
 export class PostgresSyncHistory implements SyncHistory {
@@ -78,9 +91,7 @@ export class PostgresSyncHistory implements SyncHistory {
   }
 
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
-    return unreachableAs('The sync history could not be read: the database is unreachable.', () =>
-      this.readRecent(limit),
-    );
+    return unreachableAs(UNREADABLE, () => this.readRecent(limit));
   }
 
   private async readRecent(
@@ -106,24 +117,76 @@ export class PostgresSyncHistory implements SyncHistory {
     return byType as Record<SyncType, SyncEvent[]>;
   }
 
-  async prune(): Promise<number> {
-    const { rowCount } = await this.pool.query(
-      `delete from system.sync_events
-       where finished_at < $2
-          or id in (
-            select id from (
-              select id, row_number() over (
-                partition by sync_type order by finished_at desc, id desc
-              ) as rank
-              from system.sync_events
-            ) ranked
-            where rank > $1
-          )`,
-      [this.maxPerType, new Date(this.now() - this.maxAgeMs)],
+  async recordDecisions(decisions: readonly TickDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    // One statement for the tick's few rows (at most one per class).
+    await this.pool.query(
+      `insert into system.sync_decisions (sync_type, decided_at, class, count)
+       select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::integer[])`,
+      [
+        decisions.map((decision) => decision.type),
+        decisions.map((decision) => new Date(decision.at).toISOString()),
+        decisions.map((decision) => decision.class),
+        decisions.map((decision) => decision.count),
+      ],
     );
-    return rowCount ?? 0;
+  }
+
+  recentDecisions(limit: number): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>> {
+    return unreachableAs(UNREADABLE, () => this.readRecentDecisions(limit));
+  }
+
+  private async readRecentDecisions(
+    limit: number,
+  ): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>> {
+    const { rows } = await this.pool.query<DecisionRow>(
+      `select d.sync_type, d.decided_at, d.class, d.count
+       from unnest($1::text[]) as t(sync_type)
+       cross join lateral (
+         select * from system.sync_decisions s
+         where s.sync_type = t.sync_type
+         order by s.decided_at desc, s.id desc
+         limit $2
+       ) d
+       order by d.sync_type, d.decided_at desc, d.id desc`,
+      [SYNC_TYPES, Math.max(0, Math.floor(limit))],
+    );
+    const byType = Object.fromEntries(SYNC_TYPES.map((type) => [type, [] as TickDecision[]]));
+    for (const row of rows) {
+      if (!isSyncType(row.sync_type)) continue;
+      byType[row.sync_type]?.push({
+        type: row.sync_type,
+        at: row.decided_at.getTime(),
+        class: row.class,
+        count: row.count,
+      });
+    }
+    return byType as Record<SyncType, TickDecision[]>;
+  }
+
+  async prune(): Promise<number> {
+    const bounds = [this.maxPerType, new Date(this.now() - this.maxAgeMs)];
+    const [events, decisions] = await Promise.all([
+      this.pool.query(pruneStatement('system.sync_events', 'finished_at'), bounds),
+      this.pool.query(pruneStatement('system.sync_decisions', 'decided_at'), bounds),
+    ]);
+    return (events.rowCount ?? 0) + (decisions.rowCount ?? 0);
   }
 }
+
+/** Keeps the newest $1 rows of each type, none older than $2. Both tables have the same shape. */
+const pruneStatement = (table: string, time: string): string =>
+  `delete from ${table}
+   where ${time} < $2
+      or id in (
+        select id from (
+          select id, row_number() over (
+            partition by sync_type order by ${time} desc, id desc
+          ) as rank
+          from ${table}
+        ) ranked
+        where rank > $1
+      )`;
 
 const outcomeKey = (jobId: string, finishedAt: number): string => `${finishedAt} ${jobId}`;
 

@@ -12,7 +12,25 @@ export interface SyncEvent {
   readonly error: string | null;
 }
 
-/** Bounded record of sync outcomes; rejects when unreachable. */
+/**
+ * What a tick decided for jobs it did not run, beside the job outcomes: `deduplicated` (still
+ * pending), `skipped_breaker` (a pair or the ERP breaker open); `skipped_window` and
+ * `deferred_budget` are reserved for the ERP load controls.
+ */
+export type DecisionClass =
+  'deduplicated' | 'skipped_breaker' | 'skipped_window' | 'deferred_budget';
+
+/** How many jobs of one type a tick gave one class: one record per (tick, class), never per agent. */
+export interface TickDecision {
+  readonly type: SyncType;
+  /** Epoch ms of the tick. */
+  readonly at: number;
+  readonly class: DecisionClass;
+  /** Jobs so decided; more than zero. */
+  readonly count: number;
+}
+
+/** Bounded record of sync outcomes and tick decisions; rejects when unreachable. */
 export interface SyncHistory {
   /** Idempotent per (jobId, finishedAt): several replicas may report the same outcome. */
   record(event: SyncEvent): Promise<void>;
@@ -25,7 +43,14 @@ export interface SyncHistory {
   recordMany(events: readonly SyncEvent[]): Promise<readonly SyncEvent[]>;
   /** The newest `limit` events of each type, newest first. */
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>>;
-  /** Deletes events beyond the retention bounds; resolves with how many went. */
+  /** Records a tick's decisions in one round trip, all or nothing. */
+  recordDecisions(decisions: readonly TickDecision[]): Promise<void>;
+  /** The newest `limit` decisions of each type, newest first. */
+  recentDecisions(limit: number): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>>;
+  /**
+   * Deletes events, and decisions, beyond the same retention bounds (each counted apart per
+   * type); resolves with how many rows went.
+   */
   prune(): Promise<number>;
 }
 

@@ -41,6 +41,8 @@ export interface TickObserver {
   breakerReadFailed?(failure: { readonly type: SyncType; readonly error: unknown }): void;
   /** Last enqueued or the probes could not be recorded. */
   agentStateFailed?(error: unknown): void;
+  /** A tick's decisions (deduplicated, skipped by a breaker) could not be recorded. */
+  decisionsFailed?(error: unknown): void;
   /** The run log could not be read or written; the phase may not survive a restart. */
   runLogFailed?(error: unknown): void;
 }

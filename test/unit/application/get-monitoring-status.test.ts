@@ -184,10 +184,49 @@ describe('GetMonitoringStatus', () => {
       await record(anEvent('orders', 1), anEvent('orders', 2, false), anEvent('orders', 3));
       const { types } = await useCase.execute({ historyLimit: 2 });
       expect(types.orders.history).toEqual([
-        { timestamp: at(3), duration: 2000, success: true, error: null },
-        { timestamp: at(2), duration: 2000, success: false, error: 'ERP timeout' },
+        { timestamp: at(3), duration: 2000, success: true, class: 'completed', error: null },
+        {
+          timestamp: at(2),
+          duration: 2000,
+          success: false,
+          class: 'failed',
+          error: 'ERP timeout',
+        },
       ]);
       expect(types.customers.history).toEqual([]);
+    });
+
+    it("lists the ticks' decisions newest first, at most historyLimit per type", async () => {
+      const { useCase, history } = build();
+      await history.recordDecisions([
+        { type: 'orders', at: T0 + MINUTE, class: 'deduplicated', count: 9_998 },
+        { type: 'orders', at: T0 + MINUTE, class: 'skipped_breaker', count: 2 },
+      ]);
+      await history.recordDecisions([
+        { type: 'orders', at: T0 + 2 * MINUTE, class: 'deduplicated', count: 5 },
+      ]);
+      const { types } = await useCase.execute({ historyLimit: 2 });
+      expect(types.orders.decisions).toEqual([
+        { timestamp: at(2), class: 'deduplicated', count: 5 },
+        { timestamp: at(1), class: 'skipped_breaker', count: 2 },
+      ]);
+      expect(types.customers.decisions).toEqual([]);
+    });
+
+    it('judges health on job outcomes only: decisions neither heal nor degrade a type', async () => {
+      const { useCase, record, history, clock, start } = build();
+      await start();
+      await record(anEvent('orders', 0, false), anEvent('customers', 0));
+      const later = clock.now() + MINUTE;
+      await history.recordDecisions(
+        (['orders', 'customers'] as const).flatMap((type) => [
+          { type, at: later, class: 'deduplicated' as const, count: 100 },
+          { type, at: later, class: 'skipped_breaker' as const, count: 3 },
+        ]),
+      );
+      const { types } = await useCase.execute();
+      expect(types.orders.health).toBe('degraded');
+      expect(types.customers.health).toBe('healthy');
     });
 
     it('shows 10 per type by default and up to 100', async () => {

@@ -64,6 +64,7 @@ describe('GET /api/sync/monitoring/status', () => {
         nextRunTime: null,
         health: 'idle',
         history: [],
+        decisions: [],
         enabled: true,
         intervalMinutes: 10,
         openBreakers: 0,
@@ -178,7 +179,7 @@ describe('GET /api/sync/monitoring/status', () => {
   });
 
   describe('history', () => {
-    it('lists outcomes newest first with timestamp, duration, success and error', async () => {
+    it('lists outcomes newest first with timestamp, duration, success, class and error', async () => {
       await open();
       await record(
         anEvent('orders', 1),
@@ -186,10 +187,31 @@ describe('GET /api/sync/monitoring/status', () => {
         anEvent('orders', 2, { durationMs: null }),
       );
       expect((await status()).types.orders.history).toEqual([
-        { timestamp: at(3), duration: 1500, success: false, error: 'ERP timeout' },
-        { timestamp: at(2), duration: null, success: true, error: null },
-        { timestamp: at(1), duration: 1500, success: true, error: null },
+        {
+          timestamp: at(3),
+          duration: 1500,
+          success: false,
+          class: 'failed',
+          error: 'ERP timeout',
+        },
+        { timestamp: at(2), duration: null, success: true, class: 'completed', error: null },
+        { timestamp: at(1), duration: 1500, success: true, class: 'completed', error: null },
       ]);
+    });
+
+    it("lists the ticks' decisions per type, newest first, at most ?limit", async () => {
+      await open();
+      await app.history.recordDecisions([
+        { type: 'orders', at: T0 + MINUTE, class: 'skipped_breaker', count: 2 },
+        { type: 'orders', at: T0 + 2 * MINUTE, class: 'deduplicated', count: 40 },
+        { type: 'orders', at: T0 + 3 * MINUTE, class: 'deduplicated', count: 41 },
+      ]);
+      const { types } = await status('?limit=2');
+      expect(types.orders.decisions).toEqual([
+        { timestamp: at(3), class: 'deduplicated', count: 41 },
+        { timestamp: at(2), class: 'deduplicated', count: 40 },
+      ]);
+      expect(types.prices.decisions).toEqual([]);
     });
 
     it('returns at most ?limit outcomes per type, the newest', async () => {
