@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { errorMessage } from '../adapters/error-message.js';
+import { BREAKER_LEVEL } from '../adapters/observability/breaker-log.js';
 import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
 import type { DependencyProbe } from '../adapters/probes.js';
@@ -270,7 +271,6 @@ export const applicationModule = (config: Config) =>
         metrics: Metrics,
       ): ProcessComponent => {
         let cancel: (() => void) | undefined;
-        const ERP_LEVEL = { closed: 0, half_open: 1, open: 2 } as const;
         // Gauges any replica can serve: read from the shared store, not from the leader's memory.
         let refreshing = false;
         const refresh = async (): Promise<void> => {
@@ -284,7 +284,7 @@ export const applicationModule = (config: Config) =>
             ]);
             for (const [type, count] of Object.entries(open))
               metrics.openPairBreakers.set({ type }, count);
-            metrics.breakerState.set({ scope: 'erp' }, ERP_LEVEL[erp.state]);
+            metrics.breakerState.set({ scope: 'erp' }, BREAKER_LEVEL[erp.state]);
           } catch {
             // The next refresh tries again; /readyz already reports an unreachable database.
           } finally {

@@ -2,7 +2,8 @@ import type { AgentStateStore, OutcomesApplied } from '../../domain/ports/agent-
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
-const ERP_LEVEL = { closed: 0, half_open: 1, open: 2 } as const;
+/** The value of `sync_scheduler_breaker_state`: 0 closed, 1 half open, 2 open. */
+export const BREAKER_LEVEL = { closed: 0, half_open: 1, open: 2 } as const;
 const at = (epochMs: number | null): string =>
   epochMs === null ? 'unknown' : new Date(epochMs).toISOString();
 
@@ -34,7 +35,7 @@ export function logBreakerChanges(
   }
   if (!applied.erpChanged) return;
   const { erp } = applied;
-  metrics.breakerState.set({ scope: 'erp' }, ERP_LEVEL[erp.state]);
+  metrics.breakerState.set({ scope: 'erp' }, BREAKER_LEVEL[erp.state]);
   const failed = erp.window.filter((outcome) => !outcome.success).length;
   const fields = { event: 'breaker', scope: 'erp', state: erp.state, openUntil: erp.openUntil };
   if (erp.state === 'open') {

@@ -97,24 +97,15 @@ export class PostgresSyncHistory implements SyncHistory {
   private async readRecent(
     limit: number,
   ): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>> {
-    // A lateral subquery per type walks (sync_type, finished_at desc) and stops at `limit`.
     const { rows } = await this.pool.query<EventRow>(
-      `select e.job_id, e.sync_type, e.user_id, e.success, e.finished_at, e.duration_ms, e.error
-       from unnest($1::text[]) as t(sync_type)
-       cross join lateral (
-         select * from system.sync_events s
-         where s.sync_type = t.sync_type
-         order by s.finished_at desc, s.id desc
-         limit $2
-       ) e
-       order by e.sync_type, e.finished_at desc, e.id desc`,
+      newestPerTypeStatement(
+        'system.sync_events',
+        'finished_at',
+        'job_id, sync_type, user_id, success, finished_at, duration_ms, error',
+      ),
       [SYNC_TYPES, Math.max(0, Math.floor(limit))],
     );
-    const byType = Object.fromEntries(SYNC_TYPES.map((type) => [type, [] as SyncEvent[]]));
-    for (const row of rows) {
-      if (isSyncType(row.sync_type)) byType[row.sync_type]?.push(toEvent(row, row.sync_type));
-    }
-    return byType as Record<SyncType, SyncEvent[]>;
+    return byType(rows, toEvent);
   }
 
   async recordDecisions(decisions: readonly TickDecision[]): Promise<void> {
@@ -140,28 +131,19 @@ export class PostgresSyncHistory implements SyncHistory {
     limit: number,
   ): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>> {
     const { rows } = await this.pool.query<DecisionRow>(
-      `select d.sync_type, d.decided_at, d.class, d.count
-       from unnest($1::text[]) as t(sync_type)
-       cross join lateral (
-         select * from system.sync_decisions s
-         where s.sync_type = t.sync_type
-         order by s.decided_at desc, s.id desc
-         limit $2
-       ) d
-       order by d.sync_type, d.decided_at desc, d.id desc`,
+      newestPerTypeStatement(
+        'system.sync_decisions',
+        'decided_at',
+        'sync_type, decided_at, class, count',
+      ),
       [SYNC_TYPES, Math.max(0, Math.floor(limit))],
     );
-    const byType = Object.fromEntries(SYNC_TYPES.map((type) => [type, [] as TickDecision[]]));
-    for (const row of rows) {
-      if (!isSyncType(row.sync_type)) continue;
-      byType[row.sync_type]?.push({
-        type: row.sync_type,
-        at: row.decided_at.getTime(),
-        class: row.class,
-        count: row.count,
-      });
-    }
-    return byType as Record<SyncType, TickDecision[]>;
+    return byType(rows, (row, type) => ({
+      type,
+      at: row.decided_at.getTime(),
+      class: row.class,
+      count: row.count,
+    }));
   }
 
   async prune(): Promise<number> {
@@ -175,6 +157,36 @@ export class PostgresSyncHistory implements SyncHistory {
 }
 
 /** Keeps the newest $1 rows of each type, none older than $2. Both tables have the same shape. */
+/** The newest `$2` rows of each type in `$1`: a lateral subquery per type walks its index. */
+const newestPerTypeStatement = (table: string, time: string, columns: string): string =>
+  `select ${columns
+    .split(', ')
+    .map((column) => `r.${column}`)
+    .join(', ')}
+   from unnest($1::text[]) as t(sync_type)
+   cross join lateral (
+     select * from ${table} s
+     where s.sync_type = t.sync_type
+     order by s.${time} desc, s.id desc
+     limit $2
+   ) r
+   order by r.sync_type, r.${time} desc, r.id desc`;
+
+/** Rows (newest first) grouped by sync type; rows of an unknown type are dropped. */
+function byType<Row extends { sync_type: string }, T>(
+  rows: readonly Row[],
+  map: (row: Row, type: SyncType) => T,
+): Record<SyncType, T[]> {
+  const grouped = Object.fromEntries(SYNC_TYPES.map((type) => [type, [] as T[]])) as Record<
+    SyncType,
+    T[]
+  >;
+  for (const row of rows) {
+    if (isSyncType(row.sync_type)) grouped[row.sync_type].push(map(row, row.sync_type));
+  }
+  return grouped;
+}
+
 const pruneStatement = (table: string, time: string): string =>
   `delete from ${table}
    where ${time} < $2
