@@ -13,6 +13,7 @@ import { createTestDatabase, insertAgents, type TestDatabase } from '../support/
 import { TEST_REDIS_URL } from '../support/redis.js';
 import {
   aPrefix,
+  callAdminApi,
   createTestService,
   deletePrefix,
   eventually,
@@ -62,17 +63,8 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
   const requests: string[] = [];
   const consoleErrors: string[] = [];
 
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${base}/api/sync${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  }
+  const api = (method: string, path: string, body?: unknown) =>
+    callAdminApi(base, token, method, path, body);
 
   async function openPage(viewport: { width: number; height: number }) {
     const ctx = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC' });

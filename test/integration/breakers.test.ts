@@ -7,6 +7,7 @@ import { createTestDatabase, insertAgents, type TestDatabase } from '../support/
 import { TEST_REDIS_URL } from '../support/redis.js';
 import {
   aPrefix,
+  callAdminApi,
   createTestService,
   deletePrefix,
   eventually,
@@ -51,17 +52,8 @@ async function aFleet() {
   await eventually(() => service.scheduler.isLeader(), 10_000);
   await clock.advanceAndSettle(0); // nothing ran yet: every type's first tick is due now
   const token = await signToken(TEST_JWT_SECRET);
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${service.port}/api/sync${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  };
+  const api = (method: string, path: string, body?: unknown) =>
+    callAdminApi(`http://127.0.0.1:${service.port}`, token, method, path, body);
   /** Waits until the worker processed `count` more jobs and the writer recorded them. */
   const settled = async (before: number, count: number) => {
     await eventually(() => processed.length >= before + count, 15_000);

@@ -72,3 +72,28 @@ export async function deletePrefix(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** A JSON reply of the admin API. */
+export interface ApiReply {
+  readonly status: number;
+  readonly body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Calls `/api/sync<path>` on `base` with a bearer token and an optional JSON body. */
+export async function callAdminApi(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiReply> {
+  const res = await fetch(`${base}/api/sync${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as ApiReply['body'] };
+}
