@@ -7,7 +7,7 @@ import {
 } from '../src/adapters/queue/create-queue.js';
 import { DEFAULT_INTERVALS } from '../src/domain/interval.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
-import { spreadDelayMs } from '../src/domain/spread.js';
+import { spreadDelayMs, spreadWindowMs } from '../src/domain/spread.js';
 import { buildSyncJobs } from '../src/domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES, type SyncType } from '../src/domain/sync-types.js';
 import { deleteKeys, TEST_REDIS_URL } from '../test/support/redis.js';
@@ -155,7 +155,14 @@ export function tickBatches(
     buildSyncJobs(type, ids, timestamp).map((job) =>
       isSharedType(type)
         ? job
-        : { ...job, delayMs: spreadDelayMs(type, job.userId, DEFAULT_INTERVALS[type]) },
+        : {
+            ...job,
+            delayMs: spreadDelayMs(
+              type,
+              job.userId,
+              spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window'),
+            ),
+          },
     ),
   );
 }

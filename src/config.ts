@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { TierRules } from './domain/activity.js';
 import type { ErpBreakerRules, PairBreakerRules } from './domain/breakers.js';
+import { SPREAD_MODES, type SpreadMode } from './domain/spread.js';
 
 const MINUTE_MS = 60_000;
 
@@ -39,6 +41,16 @@ const schema = z
     ERP_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
     ERP_BREAKER_COOL_DOWN_MIN: z.coerce.number().int().min(1).max(1440).default(5),
     ERP_BREAKER_PROBE_SIZE: z.coerce.number().int().min(1).max(1000).default(5),
+    SCHEDULER_MINUTE_MS: z.coerce.number().int().min(10).max(MINUTE_MS).default(MINUTE_MS),
+    SPREAD_MODE: z.enum(SPREAD_MODES).default('interval'),
+    ERP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000_000).optional(),
+    ERP_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).optional(),
+    ACTIVE_WITHIN_MIN: z.coerce.number().int().min(1).max(525_600).default(120),
+    IDLE_WITHIN_MIN: z.coerce.number().int().min(1).max(525_600).default(1440),
+    AGENT_ACTIVITY_COLUMN: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL column name')
+      .default('last_activity_at'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
@@ -48,6 +60,20 @@ const schema = z
     SETTINGS_RESYNC_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.SCHEDULER_MINUTE_MS !== MINUTE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SCHEDULER_MINUTE_MS'],
+        message: 'is a testing aid and is refused with NODE_ENV=production',
+      });
+    }
+    if (env.IDLE_WITHIN_MIN < env.ACTIVE_WITHIN_MIN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDLE_WITHIN_MIN'],
+        message: 'must be at least ACTIVE_WITHIN_MIN',
+      });
+    }
     if (env.LEADER_LEASE_MS < 3 * env.LEADER_POLL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -80,6 +106,19 @@ export interface Config {
   readonly leaderLeaseMs: number;
   /** Safety-net reload of the desired state, for lost notifications. */
   readonly settingsResyncMs: number;
+  /**
+   * Milliseconds in one scheduler "minute" (60000; smaller only outside production, for
+   * tests and soaks): intervals, windows, tiers, breaker periods and the budget's minute.
+   */
+  readonly minuteMs: number;
+  readonly spreadMode: SpreadMode;
+  /** The release budget; undefined = unlimited. */
+  readonly erpMaxInFlight: number | undefined;
+  readonly erpMaxPerMinute: number | undefined;
+  /** Activity tiers, already scaled by minuteMs. */
+  readonly tierRules: TierRules;
+  /** The column of agents.users with each agent's last activity. */
+  readonly agentActivityColumn: string;
   /** Per (type, agent) circuit breaker. */
   readonly pairBreakerRules: PairBreakerRules;
   /** The fleet-wide ERP circuit breaker. */
@@ -98,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const minute = e.SCHEDULER_MINUTE_MS;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -114,19 +154,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaderPollMs: e.LEADER_POLL_MS,
     leaderLeaseMs: e.LEADER_LEASE_MS,
     settingsResyncMs: e.SETTINGS_RESYNC_MS,
+    minuteMs: minute,
+    spreadMode: e.SPREAD_MODE,
+    erpMaxInFlight: e.ERP_MAX_IN_FLIGHT,
+    erpMaxPerMinute: e.ERP_MAX_PER_MINUTE,
+    tierRules: {
+      activeWithinMs: e.ACTIVE_WITHIN_MIN * minute,
+      idleWithinMs: e.IDLE_WITHIN_MIN * minute,
+    },
+    agentActivityColumn: e.AGENT_ACTIVITY_COLUMN,
     pairBreakerRules: {
       consecutiveFailures: e.BREAKER_CONSECUTIVE_FAILURES,
-      consecutiveOpenMs: e.BREAKER_CONSECUTIVE_OPEN_MIN * MINUTE_MS,
+      consecutiveOpenMs: e.BREAKER_CONSECUTIVE_OPEN_MIN * minute,
       windowFailures: e.BREAKER_WINDOW_FAILURES,
-      windowMs: e.BREAKER_WINDOW_HOURS * 60 * MINUTE_MS,
-      windowOpenMs: e.BREAKER_WINDOW_OPEN_MIN * MINUTE_MS,
+      windowMs: e.BREAKER_WINDOW_HOURS * 60 * minute,
+      windowOpenMs: e.BREAKER_WINDOW_OPEN_MIN * minute,
     },
     erpBreakerRules: {
       windowSize: e.ERP_BREAKER_WINDOW_SIZE,
-      windowMs: e.ERP_BREAKER_WINDOW_MIN * MINUTE_MS,
+      windowMs: e.ERP_BREAKER_WINDOW_MIN * minute,
       minOutcomes: e.ERP_BREAKER_MIN_OUTCOMES,
       failureRatio: e.ERP_BREAKER_FAILURE_RATIO,
-      coolDownMs: e.ERP_BREAKER_COOL_DOWN_MIN * MINUTE_MS,
+      coolDownMs: e.ERP_BREAKER_COOL_DOWN_MIN * minute,
       probeSize: e.ERP_BREAKER_PROBE_SIZE,
     },
   };

@@ -1,6 +1,6 @@
 import { invalidInput, isSchedulerError, unavailable } from '../domain/errors.js';
 import { HEALTH_WINDOW, healthOf, type Health } from '../domain/health.js';
-import { minutesToMs, type Intervals } from '../domain/interval.js';
+import type { Intervals } from '../domain/interval.js';
 import type { BreakerState, ErpBreakerState } from '../domain/breakers.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { Clock } from '../domain/ports/clock.js';
@@ -203,8 +203,12 @@ export class GetMonitoringStatus {
   }
 
   private typeStatus(type: SyncType, snapshot: Snapshot, limit: number, now: number): TypeStatus {
-    const { intervalMinutes, enabled, ticking } = this.scheduler.scheduleOf(type);
-    const intervalMs = minutesToMs(intervalMinutes);
+    const {
+      intervalMinutes,
+      periodMs: intervalMs,
+      enabled,
+      ticking,
+    } = this.scheduler.scheduleOf(type);
     const autoSyncRunning = this.scheduler.isRunning();
     // The run log, not this replica's memory: only the leader ticks, every replica reads it.
     const lastRunAt = snapshot.lastRuns[type] ?? null;

@@ -6,7 +6,7 @@ import {
   type BreakerView,
   type GatedJobs,
 } from './breaker-gate.js';
-import { DEFAULT_INTERVALS, minutesToMs, type Intervals } from '../domain/interval.js';
+import { DEFAULT_INTERVALS, MS_PER_MINUTE, type Intervals } from '../domain/interval.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { Cancel, Clock } from '../domain/ports/clock.js';
@@ -17,7 +17,7 @@ import type { SyncSettings } from '../domain/ports/settings-store.js';
 import type { DecisionClass, SyncHistory, TickDecision } from '../domain/ports/sync-history.js';
 import type { TickObserver, TickStage } from '../domain/ports/tick-observer.js';
 import { firstTickDelayMs } from '../domain/schedule.js';
-import { spreadDelayMs } from '../domain/spread.js';
+import { spreadDelayMs, spreadWindowMs, type SpreadMode } from '../domain/spread.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
@@ -33,10 +33,16 @@ export interface SchedulingDeps {
   readonly history?: SyncHistory;
   /** Agents in an ERP breaker probe batch (default 5). */
   readonly erpProbeSize?: number;
+  /** Where each agent's job goes in its cycle (default `window`, the original behaviour). */
+  readonly spreadMode?: SpreadMode;
+  /** Milliseconds per scheduler minute (default 60000; smaller for tests and soaks). */
+  readonly minuteMs?: number;
 }
 
 export interface TypeSchedule {
   readonly intervalMinutes: number;
+  /** The interval in milliseconds (minutes × the scheduler minute). */
+  readonly periodMs: number;
   readonly enabled: boolean;
   /** A tick of this type is in flight (looking agents up or enqueuing). */
   readonly ticking: boolean;
@@ -140,7 +146,7 @@ export class SchedulingService {
   getIntervals(): Record<SyncType, number> {
     const intervals = this.getDetailedIntervals();
     const result = {} as Record<SyncType, number>;
-    for (const type of SYNC_TYPES) result[type] = minutesToMs(intervals[type]);
+    for (const type of SYNC_TYPES) result[type] = intervals[type] * this.minuteMs;
     return result;
   }
 
@@ -154,6 +160,7 @@ export class SchedulingService {
     const state = this.state(type);
     return {
       intervalMinutes: this.intervalOf(type),
+      periodMs: this.periodOf(type),
       enabled: this.desired?.types[type].enabled ?? true,
       ticking: state.inFlight !== undefined,
       lastRunAt: state.lastRunAt ?? null,
@@ -199,7 +206,7 @@ export class SchedulingService {
     state.nextRunAt = undefined;
     if (!this.shouldTick(type)) return;
     const { clock } = this.deps;
-    const periodMs = minutesToMs(this.intervalOf(type));
+    const periodMs = this.periodOf(type);
     const now = clock.now();
     const firstDelay = firstTickDelayMs(state.lastRunAt, periodMs, now);
     state.nextRunAt = now + firstDelay;
@@ -362,8 +369,20 @@ export class SchedulingService {
     return jobs.map((job) =>
       isSharedType(job.type)
         ? job
-        : { ...job, delayMs: spreadDelayMs(job.type, job.userId, this.intervalOf(job.type)) },
+        : { ...job, delayMs: spreadDelayMs(job.type, job.userId, this.spreadWindowOf(job.type)) },
     );
+  }
+
+  private spreadWindowOf(type: SyncType): number {
+    return spreadWindowMs(this.periodOf(type), this.deps.spreadMode ?? 'window', this.minuteMs);
+  }
+
+  private get minuteMs(): number {
+    return this.deps.minuteMs ?? MS_PER_MINUTE;
+  }
+
+  private periodOf(type: SyncType): number {
+    return this.intervalOf(type) * this.minuteMs;
   }
 
   private intervalOf(type: SyncType): number {

@@ -1,5 +1,6 @@
-import type { Intervals } from './interval.js';
-import type { SyncSettings } from './ports/settings-store.js';
+import { DEFAULT_TIER_MULTIPLIERS } from './activity.js';
+import { DEFAULT_INTERVALS, type Intervals } from './interval.js';
+import type { SyncSettings, TypeSettings } from './ports/settings-store.js';
 import { SYNC_TYPES, type SyncType } from './sync-types.js';
 
 export const intervalsOf = (settings: SyncSettings): Intervals =>
@@ -14,3 +15,11 @@ export const enabledOf = (settings: SyncSettings): Record<SyncType, boolean> =>
 /** Whether `next` is a newer committed state than `current` (none yet: any is newer). */
 export const isNewer = (next: SyncSettings, current: SyncSettings | undefined): boolean =>
   current === undefined || next.version > current.version;
+
+/** A type as a fresh install has it: default interval and multipliers, enabled, no window. */
+export const defaultTypeSettings = (type: SyncType): TypeSettings => ({
+  intervalMinutes: DEFAULT_INTERVALS[type],
+  enabled: true,
+  ...DEFAULT_TIER_MULTIPLIERS,
+  window: null,
+});

@@ -1,22 +1,33 @@
-import { minutesToMs } from './interval.js';
-import type { SyncType } from './sync-types.js';
+/**
+ * Where in its cycle each agent's job goes. `window`: within min(interval / 10, 60 s) of the
+ * tick (the original behaviour: every cycle starts with a burst). `interval`: anywhere in the
+ * whole interval, so releases per minute stay level. Either way the offset is stable per
+ * (type, agent), so each agent's period stays exactly one interval.
+ */
+export const SPREAD_MODES = ['window', 'interval'] as const;
+export type SpreadMode = (typeof SPREAD_MODES)[number];
 
-/** No tick is spread over more than a minute, however long its interval. */
-export const MAX_SPREAD_MS = 60_000;
+/** In `window` mode no tick is spread over more than a (scheduler) minute. */
+export const MAX_SPREAD_MINUTES = 1;
 
-/** A tick's jobs start within min(interval / 10, 60 s) of the tick. */
-export const spreadWindowMs = (intervalMinutes: number): number =>
-  Math.min(minutesToMs(intervalMinutes) / 10, MAX_SPREAD_MS);
+/** The span a tick's jobs are spread over, for a period of `periodMs`. */
+export function spreadWindowMs(periodMs: number, mode: SpreadMode, minuteMs = 60_000): number {
+  return mode === 'interval' ? periodMs : Math.min(periodMs / 10, MAX_SPREAD_MINUTES * minuteMs);
+}
 
 /**
  * A stable offset in [0, window) for one agent and type: the same agent lands in the same
- * place every tick (its sync period stays one interval), and agents are spread evenly so
- * thousands of logins do not reach the ERP in the same second.
+ * place every tick, and agents are spread evenly so thousands of logins do not reach the ERP
+ * in the same second.
  */
-export function spreadDelayMs(type: SyncType, userId: string, intervalMinutes: number): number {
-  const window = Math.floor(spreadWindowMs(intervalMinutes));
+export function spreadDelayMs(type: string, userId: string, windowMs: number): number {
+  const window = Math.floor(windowMs);
   return window > 0 ? fnv1a(`${type}:${userId}`) % window : 0;
 }
+
+/** A stable number in [0, 1) for one agent and type, independent of its spread offset. */
+export const agentPhase = (type: string, userId: string): number =>
+  fnv1a(`phase:${type}:${userId}`) / 0x1_0000_0000;
 
 /** 32-bit FNV-1a: fast, dependency-free and well spread for short keys. */
 function fnv1a(text: string): number {

@@ -76,6 +76,8 @@ export const applicationModule = (config: Config) =>
           history,
           ...(agentState ? { agentState } : {}),
           ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
+          spreadMode: config.spreadMode,
+          minuteMs: config.minuteMs,
         }),
       [
         CLOCK,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultTypeSettings } from '../../src/domain/desired-state.js';
 import { DEFAULT_INTERVALS } from '../../src/domain/interval.js';
 import type { SettingsStore, SyncSettings } from '../../src/domain/ports/settings-store.js';
 import { SYNC_TYPES } from '../../src/domain/sync-types.js';
@@ -13,7 +14,7 @@ const FRESH: SyncSettings = {
   version: expect.any(Number) as number,
   running: true,
   types: Object.fromEntries(
-    SYNC_TYPES.map((type) => [type, { intervalMinutes: DEFAULT_INTERVALS[type], enabled: true }]),
+    SYNC_TYPES.map((type) => [type, defaultTypeSettings(type)]),
   ) as SyncSettings['types'],
 };
 
@@ -98,7 +99,7 @@ export function describeSettingsStoreContract(
           await store.saveEnabled('invoices', false);
           expect(await store.loadSettings()).toEqual({
             ...FRESH,
-            types: { ...FRESH.types, invoices: { intervalMinutes: 20, enabled: false } },
+            types: { ...FRESH.types, invoices: { ...FRESH.types.invoices, enabled: false } },
           });
           expect(await store.loadIntervals()).toEqual(DEFAULT_INTERVALS);
         }));
@@ -108,6 +109,7 @@ export function describeSettingsStoreContract(
           await store.saveEnabled('orders', false);
           await store.saveInterval('orders', 45);
           expect((await store.loadSettings()).types.orders).toEqual({
+            ...FRESH.types.orders,
             intervalMinutes: 45,
             enabled: false,
           });
@@ -121,7 +123,7 @@ export function describeSettingsStoreContract(
           await store.saveInterval('prices', 120);
           const settings = await store.loadSettings();
           expect(settings.running).toBe(false);
-          expect(settings.types.prices).toEqual({ intervalMinutes: 120, enabled: true });
+          expect(settings.types.prices).toEqual({ ...FRESH.types.prices, intervalMinutes: 120 });
         }));
 
       it('agree with loadIntervals', () =>
@@ -147,7 +149,7 @@ export function describeSettingsStoreContract(
           expect(interval.types.ddt.intervalMinutes).toBe(40);
           expect(paused.types).toEqual({
             ...interval.types,
-            prices: { intervalMinutes: 60, enabled: false },
+            prices: { ...FRESH.types.prices, enabled: false },
           });
           expect(stopped).toEqual({ ...paused, version: stopped.version, running: false });
           expect(await store.loadSettings()).toEqual(stopped);

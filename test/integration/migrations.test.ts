@@ -50,6 +50,9 @@ describe('migrations', () => {
       'interval_minutes',
       'enabled',
       'updated_at',
+      'idle_multiplier',
+      'offline_multiplier',
+      'working_window',
     ]);
     expect(await columnsOf(db, 'agents', 'users')).toEqual(['id', 'username', 'whitelisted']);
     const { rows } = await db.pool.query(

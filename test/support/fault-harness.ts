@@ -147,7 +147,7 @@ export async function report(fault: string, figures: Record<string, unknown>): P
 export function spawnMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, SPREAD_MODE: 'window', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

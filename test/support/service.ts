@@ -24,6 +24,8 @@ export function testConfig(
     LOG_LEVEL: 'info',
     LEADER_POLL_MS: '200',
     SETTINGS_RESYNC_MS: '1000',
+    // The original spread (jobs within a minute of the tick): tests wait for workers.
+    SPREAD_MODE: 'window',
     ...env,
   });
 }

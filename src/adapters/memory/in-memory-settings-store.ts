@@ -1,15 +1,20 @@
-import { intervalsOf } from '../../domain/desired-state.js';
+import { defaultTypeSettings, intervalsOf } from '../../domain/desired-state.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
 import type { Cancel } from '../../domain/ports/clock.js';
 import type { SettingsFeed } from '../../domain/ports/settings-feed.js';
-import type { SettingsStore, SyncSettings } from '../../domain/ports/settings-store.js';
+import type {
+  SettingsStore,
+  SyncSettings,
+  TypeSettings,
+  TypeSettingsPatch,
+} from '../../domain/ports/settings-store.js';
+import type { WorkingWindow } from '../../domain/working-hours.js';
 import { asAdapterFailure } from './failure.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
 /** The desired state in memory; doubles as the feed that announces its own changes. */
 export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
-  private readonly intervals: Record<SyncType, number>;
-  private readonly enabled: Record<SyncType, boolean>;
+  private readonly types: Record<SyncType, TypeSettings>;
   private running = true;
   private version = 1;
   private failure: Error | null = null;
@@ -18,11 +23,12 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   private held: (() => void)[] | null = null;
 
   constructor(initial: Intervals = DEFAULT_INTERVALS) {
-    this.intervals = { ...initial };
-    this.enabled = Object.fromEntries(SYNC_TYPES.map((type) => [type, true])) as Record<
-      SyncType,
-      boolean
-    >;
+    this.types = Object.fromEntries(
+      SYNC_TYPES.map((type) => [
+        type,
+        { ...defaultTypeSettings(type), intervalMinutes: initial[type] },
+      ]),
+    ) as Record<SyncType, TypeSettings>;
   }
 
   /** Takes its snapshot at once, like a SELECT, but answers only when released (if held). */
@@ -38,11 +44,22 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   }
 
   async saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
-    return this.write(() => (this.intervals[type] = minutes));
+    return this.saveTypeSettings(type, { intervalMinutes: minutes });
+  }
+
+  async saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
+    const defined = Object.fromEntries(
+      Object.entries(patch).filter(([, value]) => value !== undefined),
+    );
+    return this.write(() => (this.types[type] = { ...this.types[type], ...defined }));
+  }
+
+  async saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
+    return this.write(() => (this.types[type] = { ...this.types[type], window }));
   }
 
   async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
-    return this.write(() => (this.enabled[type] = enabled));
+    return this.write(() => (this.types[type] = { ...this.types[type], enabled }));
   }
 
   async saveRunning(running: boolean): Promise<SyncSettings> {
@@ -101,12 +118,6 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   }
 
   private snapshot(): SyncSettings {
-    const types = Object.fromEntries(
-      SYNC_TYPES.map((type) => [
-        type,
-        { intervalMinutes: this.intervals[type], enabled: this.enabled[type] },
-      ]),
-    ) as SyncSettings['types'];
-    return { version: this.version, running: this.running, types };
+    return { version: this.version, running: this.running, types: { ...this.types } };
   }
 }

@@ -1,11 +1,15 @@
 import { inject, injectable } from 'inversify';
 import pg, { type Pool, type QueryResult } from 'pg';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
+import { defaultTypeSettings } from '../../domain/desired-state.js';
 import type {
   SettingsStore,
   SyncSettings,
   TypeSettings,
+  TypeSettingsPatch,
 } from '../../domain/ports/settings-store.js';
+import type { WorkingWindow } from '../../domain/working-hours.js';
+import { DEFAULT_TIER_MULTIPLIERS } from '../../domain/activity.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
 import { PG_POOL } from './tokens.js';
@@ -19,12 +23,16 @@ interface SettingsRow {
   sync_type: string | null;
   interval_minutes: number | null;
   enabled: boolean | null;
+  idle_multiplier: number | null;
+  offline_multiplier: number | null;
+  working_window: WorkingWindow | null;
 }
 
 /** One statement, one snapshot: version, flag and types can't come from different commits. */
 const SNAPSHOT = `select
     coalesce((select version from system.desired_state_version), 0)::text as version,
-    state.running, s.sync_type, s.interval_minutes, s.enabled
+    state.running, s.sync_type, s.interval_minutes, s.enabled,
+    s.idle_multiplier, s.offline_multiplier, s.working_window
   from (select coalesce((select running from system.scheduler_state), true) as running) state
   left join system.sync_settings s on true`;
 
@@ -55,6 +63,38 @@ export class PostgresSettingsStore implements SettingsStore {
        values (${typeLiteral(type)}, ${integerLiteral(minutes)})
        on conflict (sync_type)
        do update set interval_minutes = excluded.interval_minutes, updated_at = now()`,
+    );
+  }
+
+  saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
+    const columns: [string, number][] = [];
+    if (patch.intervalMinutes !== undefined)
+      columns.push(['interval_minutes', patch.intervalMinutes]);
+    if (patch.idleMultiplier !== undefined) columns.push(['idle_multiplier', patch.idleMultiplier]);
+    if (patch.offlineMultiplier !== undefined)
+      columns.push(['offline_multiplier', patch.offlineMultiplier]);
+    if (columns.length === 0) return this.loadSettings();
+    const interval = patch.intervalMinutes ?? DEFAULT_INTERVALS[type];
+    const names = columns.map(([name]) => name).filter((name) => name !== 'interval_minutes');
+    const values = columns
+      .filter(([name]) => name !== 'interval_minutes')
+      .map(([, value]) => integerLiteral(value));
+    // A missing row is created with the interval loadSettings was already reporting for it.
+    return this.change(
+      `insert into system.sync_settings (sync_type, interval_minutes${names.map((n) => `, ${n}`).join('')})
+       values (${typeLiteral(type)}, ${integerLiteral(interval)}${values.map((v) => `, ${v}`).join('')})
+       on conflict (sync_type)
+       do update set ${columns.map(([name]) => `${name} = excluded.${name}`).join(', ')}, updated_at = now()`,
+    );
+  }
+
+  saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
+    const value = window === null ? 'null' : `${escapeLiteral(JSON.stringify(window))}::jsonb`;
+    return this.change(
+      `insert into system.sync_settings (sync_type, interval_minutes, working_window)
+       values (${typeLiteral(type)}, ${integerLiteral(DEFAULT_INTERVALS[type])}, ${value})
+       on conflict (sync_type)
+       do update set working_window = excluded.working_window, updated_at = now()`,
     );
   }
 
@@ -114,13 +154,16 @@ const booleanLiteral = (value: boolean): string => (value ? 'true' : 'false');
 function toSettings(rows: readonly SettingsRow[]): SyncSettings {
   // Rows deleted by hand fall back to the defaults of a fresh install rather than failing boot.
   const types = Object.fromEntries(
-    SYNC_TYPES.map((type) => [type, { intervalMinutes: DEFAULT_INTERVALS[type], enabled: true }]),
+    SYNC_TYPES.map((type) => [type, defaultTypeSettings(type)]),
   ) as Record<SyncType, TypeSettings>;
   for (const row of rows) {
     if (isSyncType(row.sync_type) && row.interval_minutes !== null) {
       types[row.sync_type] = {
         intervalMinutes: row.interval_minutes,
         enabled: row.enabled ?? true,
+        idleMultiplier: row.idle_multiplier ?? DEFAULT_TIER_MULTIPLIERS.idleMultiplier,
+        offlineMultiplier: row.offline_multiplier ?? DEFAULT_TIER_MULTIPLIERS.offlineMultiplier,
+        window: row.working_window ?? null,
       };
     }
   }

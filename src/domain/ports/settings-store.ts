@@ -1,10 +1,21 @@
+import type { TierMultipliers } from '../activity.js';
 import type { Intervals } from '../interval.js';
 import type { SyncType } from '../sync-types.js';
+import type { WorkingWindow } from '../working-hours.js';
 
-export interface TypeSettings {
+export interface TypeSettings extends TierMultipliers {
   readonly intervalMinutes: number;
   /** false = paused: no ticks for this type until resumed. */
   readonly enabled: boolean;
+  /** Working hours; null = always. */
+  readonly window: WorkingWindow | null;
+}
+
+/** A change to a type's interval and tier multipliers; absent fields keep their value. */
+export interface TypeSettingsPatch {
+  readonly intervalMinutes?: number;
+  readonly idleMultiplier?: number;
+  readonly offlineMultiplier?: number;
 }
 
 /** The operator's desired state, shared by every replica, as of one committed version. */
@@ -31,6 +42,10 @@ export interface SettingsStore {
   loadIntervals(): Promise<Intervals>;
   /** Durable once the promise resolves; `minutes` is already validated. */
   saveInterval(type: SyncType, minutes: number): Promise<SyncSettings>;
+  /** Interval and multipliers in one transaction; every field present is already validated. */
+  saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings>;
+  /** Sets (or with null clears) a type's working hours; `window` is already validated. */
+  saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings>;
   saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings>;
   saveRunning(running: boolean): Promise<SyncSettings>;
 }

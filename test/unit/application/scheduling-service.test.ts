@@ -153,7 +153,7 @@ describe('SchedulingService', () => {
           type: 'orders',
           userId,
           timestamp: clock.now(),
-          delayMs: spreadDelayMs('orders', userId, 10),
+          delayMs: spreadDelayMs('orders', userId, 60_000),
         })),
       );
     });
