@@ -13,7 +13,7 @@ import type {
   SyncHistory,
   TickDecision,
 } from '../domain/ports/sync-history.js';
-import type { SchedulingService } from './scheduling-service.js';
+import type { BudgetStatus, SchedulingService } from './scheduling-service.js';
 import { SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
 /** One finished sync job, as the API shows it. */
@@ -67,6 +67,11 @@ export interface MonitoringStatus {
     readonly since: number | null;
     readonly openUntil: number | null;
   } | null;
+  /**
+   * The release budget; null when none is set. The waiting pairs and the cycle ratio are the
+   * leader's (on another replica they are zero and null).
+   */
+  readonly budget: BudgetStatus | null;
 }
 
 export interface MonitoringQuery {
@@ -171,6 +176,7 @@ export class GetMonitoringStatus {
             openUntil: snapshot.erp.openUntil,
           }
         : null,
+      budget: this.scheduler.budgetStatus(),
     };
   }
 

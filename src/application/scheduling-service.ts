@@ -12,10 +12,19 @@ import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
 import type { Cancel, Clock } from '../domain/ports/clock.js';
 import type { JobQueue, SyncJob } from '../domain/ports/job-queue.js';
 import type { Lease } from '../domain/ports/leader-election.js';
+import type { QueueInspector } from '../domain/ports/queue-inspector.js';
+import type { ReleaseLedger } from '../domain/ports/release-ledger.js';
 import type { RunLog } from '../domain/ports/run-log.js';
 import type { SyncSettings } from '../domain/ports/settings-store.js';
 import type { DecisionClass, SyncHistory, TickDecision } from '../domain/ports/sync-history.js';
-import type { TickObserver, TickStage } from '../domain/ports/tick-observer.js';
+import type { ReleaseReport, TickObserver, TickStage } from '../domain/ports/tick-observer.js';
+import {
+  hasBudget,
+  ReleasePlan,
+  releaseCapacity,
+  type BudgetLimits,
+  type PlannedRelease,
+} from './release-plan.js';
 import { firstTickDelayMs } from '../domain/schedule.js';
 import { spreadDelayMs, spreadWindowMs, type SpreadMode } from '../domain/spread.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
@@ -37,6 +46,46 @@ export interface SchedulingDeps {
   readonly spreadMode?: SpreadMode;
   /** Milliseconds per scheduler minute (default 60000; smaller for tests and soaks). */
   readonly minuteMs?: number;
+  /** The fleet-wide release budget; without it (or with no limit set) ticks enqueue at once. */
+  readonly budget?: SchedulingBudget;
+  /** Each pair's last success, for "most stale first"; without it every pair counts as never. */
+  readonly lastSuccesses?: (type: SyncType) => Promise<ReadonlyMap<string, number>>;
+}
+
+export interface SchedulingBudget {
+  readonly limits: BudgetLimits;
+  /** What the queue holds right now (in flight = waiting + delayed + prioritized + active). */
+  readonly inspector: QueueInspector;
+  /** Releases per rolling minute and the manual triggers waiting, shared by every replica. */
+  readonly ledger: ReleaseLedger;
+  /** How often the release loop runs (default a thirtieth of the scheduler minute, ≤ 2 s). */
+  readonly releaseEveryMs?: number;
+}
+
+/** What the budget is doing, for /monitoring/status; only the leader knows the waiting pairs. */
+export interface BudgetStatus {
+  readonly maxInFlight: number | null;
+  readonly maxPerMinute: number | null;
+  /** Pairs waiting for the budget on this replica (the leader), per type. */
+  readonly waiting: Readonly<Record<SyncType, number>>;
+  /** Time the budget needs to release each type's fleet over its interval; null = not known yet. */
+  readonly cycleRatio: Readonly<Record<SyncType, number | null>>;
+}
+
+/** Manual pairs taken from the shared ledger per release pass. */
+const MANUAL_BATCH = 10_000;
+
+interface CycleState {
+  /** Pairs the last tick planned. */
+  size: number;
+  /** When the last tick planned them. */
+  tickAt?: number;
+  /** That tick's pairs were all released (measured is final). */
+  closed: boolean;
+  /** (time to release the last tick's pairs) / interval, measured. */
+  measured: number;
+  ratio: number | null;
+  over: boolean;
 }
 
 export interface TypeSchedule {
@@ -75,6 +124,12 @@ export class SchedulingService {
   private closed = false;
   private readonly states = new Map<SyncType, TypeState>(SYNC_TYPES.map((t) => [t, {}]));
   private readonly inFlight = new Set<Promise<void>>();
+  /** Pairs waiting for the release budget (leader only). */
+  private readonly plan = new ReleasePlan();
+  private readonly cycles = new Map<SyncType, CycleState>();
+  private cancelRelease: Cancel | undefined;
+  private passRunning: Promise<ReadonlyMap<SyncType, ReleaseReport>> | undefined;
+  private passQueued: Promise<ReadonlyMap<SyncType, ReleaseReport>> | undefined;
 
   constructor(private readonly deps: SchedulingDeps) {}
 
@@ -116,6 +171,7 @@ export class SchedulingService {
     this.lease = lease;
     this.rememberLastRuns(lastRuns);
     this.scheduleAll();
+    this.startReleaseLoop();
   }
 
   /** For good (shutdown): steps down, clears every timer; later applies and leases are ignored. */
@@ -204,7 +260,10 @@ export class SchedulingService {
     state.cancel?.();
     state.cancel = undefined;
     state.nextRunAt = undefined;
-    if (!this.shouldTick(type)) return;
+    if (!this.shouldTick(type)) {
+      this.plan.dropScheduled(type);
+      return;
+    }
     const { clock } = this.deps;
     const periodMs = this.periodOf(type);
     const now = clock.now();
@@ -253,13 +312,30 @@ export class SchedulingService {
     // must not move the phase its successor keeps. A failed enqueue still counts as a run.
     let ran = true;
     try {
-      // The breakers are read beside the agent lookup: one round trip for both.
+      // The breakers (and, under a budget, the last successes) are read beside the agent
+      // lookup: one round trip for all.
       const breakers = this.readBreakers(type, startedAt);
+      const successes = this.budgeted ? this.readLastSuccesses(type) : undefined;
       const agentIds = isSharedType(type) ? [] : await agents.listActiveAgentIds();
       const built = this.spread(buildSyncJobs(type, agentIds, startedAt));
       stage = 'breakers';
       const gated = await this.gate(await breakers, built, startedAt);
       const jobs = gated.send;
+      if (this.budgeted) {
+        stage = 'release';
+        const report = await this.planTick(type, startedAt, gated, await successes);
+        this.recordDecisions(type, startedAt, { skipped_breaker: gated.skipped });
+        this.observe((o) =>
+          o.tickCompleted({
+            type,
+            agents: built.length,
+            ...report,
+            skippedBreaker: gated.skipped,
+            durationMs: clock.now() - startedAt,
+          }),
+        );
+        return;
+      }
       stage = 'enqueue';
       const result =
         jobs.length > 0
@@ -269,7 +345,7 @@ export class SchedulingService {
         ran = result.fenced < jobs.length;
         this.observe((o) => o.tickFenced?.({ type, at: 'chunk', jobs: result.fenced }));
       } else {
-        this.afterEnqueue(type, jobs, gated, startedAt);
+        this.afterEnqueue(type, jobs, gated.probes, startedAt);
         this.recordDecisions(type, startedAt, {
           deduplicated: result.deduplicated,
           skipped_breaker: gated.skipped,
@@ -288,8 +364,227 @@ export class SchedulingService {
     } catch (error) {
       const durationMs = clock.now() - startedAt;
       this.observe((o) => o.tickFailed({ type, stage, error, durationMs }));
+    } finally {
+      if (ran) this.recordRun(type, startedAt);
     }
-    if (ran) this.recordRun(type, startedAt);
+  }
+
+  /**
+   * Under a budget a tick only plans: its pairs join the release plan (a pair already
+   * waiting is not planned twice) and one release pass runs at once; the tick's report is
+   * what that pass did for its type. In `interval` mode each pair is due at the tick plus its
+   * offset (level load); in `window` mode the whole tick is due at once and the budget paces
+   * it, most stale first.
+   */
+  private async planTick(
+    type: SyncType,
+    at: number,
+    gated: GatedJobs,
+    successes: ReadonlyMap<string, number> | null | undefined,
+  ): Promise<{ added: number; deduplicated: number; fenced: number; deferredBudget: number }> {
+    const left = this.plan.oldestPlannedAt(type);
+    const interval = this.deps.spreadMode === 'interval';
+    this.plan.offer({
+      jobs: interval ? gated.send : gated.send.map(({ delayMs: _delay, ...job }) => job),
+      at,
+      manual: false,
+      lastSuccessOf: (job) => successes?.get(job.userId),
+    });
+    // The probes are out as far as the breakers go: the plan sends them in their turn.
+    this.afterEnqueue(type, [], gated.probes, at);
+    this.updateCycle(type, at, gated.send.length, left);
+    const pass = (await this.releaseSoon()).get(type);
+    return {
+      added: pass?.added ?? 0,
+      deduplicated: pass?.deduplicated ?? 0,
+      fenced: 0,
+      deferredBudget: this.plan.waiting(type),
+    };
+  }
+
+  private get budgeted(): boolean {
+    return hasBudget(this.deps.budget?.limits);
+  }
+
+  private async readLastSuccesses(type: SyncType): Promise<ReadonlyMap<string, number> | null> {
+    const read = this.deps.lastSuccesses;
+    if (!read) return null;
+    try {
+      return await read(type);
+    } catch (error) {
+      // Without them every pair counts as equally stale; the budget still holds.
+      this.observe((o) => o.agentStateFailed?.(error));
+      return null;
+    }
+  }
+
+  private startReleaseLoop(): void {
+    const budget = this.deps.budget;
+    if (!this.budgeted || !budget || this.cancelRelease) return;
+    const everyMs = budget.releaseEveryMs ?? Math.min(2_000, Math.max(10, this.minuteMs / 30));
+    this.cancelRelease = this.deps.clock.every(everyMs, () => void this.releaseSoon());
+  }
+
+  /** One release pass at a time; a call during one runs one more pass right after it. */
+  private releaseSoon(): Promise<ReadonlyMap<SyncType, ReleaseReport>> {
+    if (!this.passRunning) {
+      const pass = this.releaseOnce().finally(() => {
+        this.passRunning = undefined;
+        this.inFlight.delete(tracked);
+      });
+      const tracked = pass.then(() => undefined);
+      this.inFlight.add(tracked);
+      this.passRunning = pass;
+      return pass;
+    }
+    this.passQueued ??= this.passRunning.then(() => {
+      this.passQueued = undefined;
+      return this.releaseSoon();
+    });
+    return this.passQueued;
+  }
+
+  /**
+   * Takes the manual pairs waiting in the ledger, then releases the due pairs, most stale
+   * first, as far as the budget allows now: in flight counted by the queue itself, the rolling
+   * minute by the shared ledger, so both hold across handovers. Every send is fenced; a
+   * refused one ends leadership's plan. Never rejects.
+   */
+  private async releaseOnce(): Promise<ReadonlyMap<SyncType, ReleaseReport>> {
+    const reports = new Map<SyncType, { added: number; deduplicated: number; deferred: number }>();
+    const budget = this.deps.budget;
+    const lease = this.lease;
+    if (!budget || !lease?.isValid()) return new Map();
+    const { clock, queue } = this.deps;
+    const now = clock.now();
+    const report = (type: SyncType) => {
+      let entry = reports.get(type);
+      if (!entry) reports.set(type, (entry = { added: 0, deduplicated: 0, deferred: 0 }));
+      return entry;
+    };
+    try {
+      await this.takeManual(budget, now);
+      const due = this.plan.due(now);
+      if (due.length === 0) return new Map();
+      const { limits, inspector, ledger } = budget;
+      const [inFlight, released] = await Promise.all([
+        limits.maxInFlight === undefined ? 0 : inspector.counts().then(inFlightOf),
+        limits.maxPerMinute === undefined ? 0 : ledger.releasedWithin(this.minuteMs, now),
+      ]);
+      const capacity = releaseCapacity(limits, inFlight, released);
+      const take = due.slice(0, capacity);
+      for (const entry of due.slice(capacity)) {
+        if (entry.counted) continue;
+        entry.counted = true;
+        report(entry.job.type).deferred++;
+      }
+      for (const [type, entries] of byType(take)) {
+        const jobs = entries.map((entry) => entry.job);
+        const result = await queue.enqueue(jobs, lease);
+        if (result.fenced > 0) {
+          this.plan.clear();
+          this.observe((o) => o.tickFenced?.({ type, at: 'release', jobs: result.fenced }));
+          break;
+        }
+        this.plan.remove(entries);
+        report(type).added += result.added;
+        report(type).deduplicated += result.deduplicated;
+        if (result.added > 0) await ledger.recordReleased(result.added, now);
+        this.afterEnqueue(type, jobs, [], now);
+      }
+    } catch (error) {
+      this.observe((o) => o.releaseFailed?.(error));
+    }
+    const done = new Map<SyncType, ReleaseReport>();
+    for (const [type, counts] of reports) {
+      const waiting = this.plan.waiting(type);
+      done.set(type, { type, ...counts, waiting });
+      this.closeCycle(type, now);
+      this.recordDecisions(type, now, {
+        deduplicated: counts.deduplicated,
+        deferred_budget: counts.deferred,
+      });
+      this.observe((o) => o.released?.({ type, ...counts, waiting }));
+    }
+    return done;
+  }
+
+  /** Manual triggers for every agent wait in the shared ledger until the leader takes them. */
+  private async takeManual(budget: SchedulingBudget, now: number): Promise<void> {
+    const pairs = await budget.ledger.takeManual(MANUAL_BATCH);
+    if (pairs.length === 0) return;
+    const lastSuccess = new Map(pairs.map((pair) => [`${pair.type}\u0000${pair.userId}`, pair]));
+    this.plan.offer({
+      jobs: pairs.map(({ type, userId }) => ({ type, userId, timestamp: now })),
+      at: now,
+      manual: true,
+      lastSuccessOf: (job) => lastSuccess.get(`${job.type}\u0000${job.userId}`)?.lastSuccessAt,
+    });
+  }
+
+  /**
+   * The cycle ratio after a tick: predicted from the per-minute limit and every type's demand,
+   * measured from how long the previous tick's pairs took to go out (at least one interval if
+   * some are still waiting). Reported each tick; `changed` when it crosses 1.
+   */
+  private updateCycle(type: SyncType, at: number, size: number, oldestLeft?: number): void {
+    const cycle = this.cycleOf(type);
+    const periodMs = this.periodOf(type);
+    if (oldestLeft !== undefined) {
+      cycle.measured = Math.max(cycle.measured, (at - oldestLeft) / periodMs);
+    }
+    cycle.size = size;
+    cycle.tickAt = at;
+    cycle.closed = false;
+    const maxPerMinute = this.deps.budget?.limits.maxPerMinute;
+    let predicted = 0;
+    if (maxPerMinute !== undefined) {
+      let demandPerMinute = 0;
+      for (const t of SYNC_TYPES) demandPerMinute += this.cycleOf(t).size / this.intervalOf(t);
+      predicted = demandPerMinute / maxPerMinute;
+    }
+    const ratio = Math.max(predicted, cycle.measured);
+    const over = ratio > 1;
+    const changed = over !== cycle.over;
+    cycle.ratio = ratio;
+    cycle.over = over;
+    this.observe((o) => o.budgetCycle?.({ type, ratio, changed }));
+  }
+
+  /** The last tick's pairs of `type` all went: the measured part of its ratio is final. */
+  private closeCycle(type: SyncType, now: number): void {
+    const cycle = this.cycleOf(type);
+    if (cycle.closed || cycle.tickAt === undefined) return;
+    if (this.plan.oldestPlannedAt(type) !== undefined) return;
+    cycle.closed = true;
+    cycle.measured = (now - cycle.tickAt) / this.periodOf(type);
+  }
+
+  private cycleOf(type: SyncType): CycleState {
+    let cycle = this.cycles.get(type);
+    if (!cycle) {
+      cycle = { size: 0, closed: true, measured: 0, ratio: null, over: false };
+      this.cycles.set(type, cycle);
+    }
+    return cycle;
+  }
+
+  /** Null without a budget. */
+  budgetStatus(): BudgetStatus | null {
+    const limits = this.deps.budget?.limits;
+    if (!hasBudget(limits)) return null;
+    const waiting = {} as Record<SyncType, number>;
+    const cycleRatio = {} as Record<SyncType, number | null>;
+    for (const type of SYNC_TYPES) {
+      waiting[type] = this.plan.waiting(type);
+      cycleRatio[type] = this.cycles.get(type)?.ratio ?? null;
+    }
+    return {
+      maxInFlight: limits.maxInFlight ?? null,
+      maxPerMinute: limits.maxPerMinute ?? null,
+      waiting,
+      cycleRatio,
+    };
   }
 
   private async readBreakers(type: SyncType, now: number): Promise<BreakerView | null> {
@@ -310,18 +605,25 @@ export class SchedulingService {
   }
 
   /** Last enqueued and the probes now out; outside the tick, like the run log. */
-  private afterEnqueue(type: SyncType, jobs: SyncJob[], gated: GatedJobs, at: number): void {
+  private afterEnqueue(
+    type: SyncType,
+    jobs: readonly SyncJob[],
+    probes: readonly string[],
+    at: number,
+  ): void {
     const store = this.deps.agentState;
-    if (!store || jobs.length === 0) return;
+    if (!store || (jobs.length === 0 && probes.length === 0)) return;
     this.track(
       (error) => this.observe((o) => o.agentStateFailed?.(error)),
       Promise.all([
-        store.recordEnqueued(
-          type,
-          jobs.map((job) => job.userId),
-          at,
-        ),
-        gated.probes.length > 0 ? store.markProbing(type, gated.probes) : undefined,
+        jobs.length > 0
+          ? store.recordEnqueued(
+              type,
+              jobs.map((job) => job.userId),
+              at,
+            )
+          : undefined,
+        probes.length > 0 ? store.markProbing(type, probes) : undefined,
       ]).then(() => undefined),
     );
   }
@@ -398,6 +700,11 @@ export class SchedulingService {
   }
 
   private clearTimers(): void {
+    this.cancelRelease?.();
+    this.cancelRelease = undefined;
+    // What was waiting is planned again by the next leader's ticks (manual triggers still
+    // waiting in the shared ledger are taken by it).
+    this.plan.clear();
     for (const type of SYNC_TYPES) {
       const state = this.state(type);
       state.cancel?.();
@@ -414,3 +721,20 @@ export class SchedulingService {
 const changed = (before: SyncSettings, after: SyncSettings, type: SyncType): boolean =>
   before.types[type].intervalMinutes !== after.types[type].intervalMinutes ||
   before.types[type].enabled !== after.types[type].enabled;
+
+const inFlightOf = (counts: {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly prioritized: number;
+}): number => counts.waiting + counts.active + counts.delayed + counts.prioritized;
+
+function byType(entries: readonly PlannedRelease[]): Map<SyncType, PlannedRelease[]> {
+  const groups = new Map<SyncType, PlannedRelease[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.job.type);
+    if (group) group.push(entry);
+    else groups.set(entry.job.type, [entry]);
+  }
+  return groups;
+}

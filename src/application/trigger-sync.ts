@@ -2,7 +2,8 @@ import { invalidInput, notFound } from '../domain/errors.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
-import type { JobQueue } from '../domain/ports/job-queue.js';
+import type { JobQueue, SyncJob } from '../domain/ports/job-queue.js';
+import type { DeferredPair, ReleaseLedger } from '../domain/ports/release-ledger.js';
 import { gateJobs, readBreakers, UNGATED } from './breaker-gate.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, parseSyncType, type SyncType } from '../domain/sync-types.js';
@@ -21,6 +22,11 @@ export interface TriggerSyncResult {
   readonly skippedBreaker: number;
   /** A trigger for one agent whose pair breaker was open: sent anyway, as the operator asked. */
   readonly bypassedBreaker: boolean;
+  /**
+   * Under a release budget a trigger for every agent enqueues nothing itself: its pairs wait
+   * for the leader's release loop, most stale first (`deferred_budget`). 0 otherwise.
+   */
+  readonly deferredBudget: number;
 }
 
 export interface TriggerSyncOptions {
@@ -30,6 +36,15 @@ export interface TriggerSyncOptions {
   readonly onBreakerReadFailed?: (error: unknown) => void;
   /** A trigger for one agent went out although its pair breaker was open (the operator's call). */
   readonly onBypass?: (type: SyncType, userId: string) => void;
+  /**
+   * The release budget: a trigger for every agent hands its pairs to the leader through the
+   * shared ledger instead of enqueuing them (only the leader releases, so the budget holds
+   * fleet-wide); a trigger for one agent is immediate.
+   */
+  readonly budget?: {
+    readonly ledger: ReleaseLedger;
+    readonly lastSuccesses?: (type: SyncType) => Promise<ReadonlyMap<string, number>>;
+  };
 }
 
 /** Enqueues a type now, outside its schedule; the schedule itself is not moved. */
@@ -62,6 +77,18 @@ export class TriggerSync {
         })
       : UNGATED(built);
     const jobs = gated.send;
+    const { budget } = this.options;
+    if (budget && !one) {
+      await budget.ledger.deferManual(await this.deferred(type, jobs, budget.lastSuccesses));
+      return {
+        type,
+        enqueued: 0,
+        deduplicated: 0,
+        skippedBreaker: gated.skipped,
+        bypassedBreaker: false,
+        deferredBudget: jobs.length,
+      };
+    }
     const result =
       jobs.length > 0 ? await this.queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
     if (agentState && jobs.length > 0) {
@@ -81,7 +108,29 @@ export class TriggerSync {
       deduplicated: result.deduplicated,
       skippedBreaker: gated.skipped,
       bypassedBreaker: gated.bypassed.length > 0,
+      deferredBudget: 0,
     };
+  }
+
+  /** The pairs with their last success (none known: every one counts as never, most stale). */
+  private async deferred(
+    type: SyncType,
+    jobs: readonly SyncJob[],
+    lastSuccesses: ((type: SyncType) => Promise<ReadonlyMap<string, number>>) | undefined,
+  ): Promise<DeferredPair[]> {
+    let known: ReadonlyMap<string, number> = new Map();
+    if (lastSuccesses) {
+      try {
+        known = await lastSuccesses(type);
+      } catch (error) {
+        this.options.onBreakerReadFailed?.(error);
+      }
+    }
+    return jobs.map((job) => ({
+      type,
+      userId: job.userId,
+      lastSuccessAt: known.get(job.userId) ?? 0,
+    }));
   }
 
   private async agentIdsFor(

@@ -22,6 +22,8 @@ import { StopAutoSync } from '../application/stop-auto-sync.js';
 import { TriggerSync } from '../application/trigger-sync.js';
 import { UpdateInterval } from '../application/update-interval.js';
 import type { Config } from '../config.js';
+import { hasBudget, type BudgetLimits } from '../application/release-plan.js';
+import { RELEASE_LEDGER, type ReleaseLedger } from '../domain/ports/release-ledger.js';
 import { AGENT_REGISTRY, type AgentRegistry } from '../domain/ports/agent-registry.js';
 import { AGENT_STATE_STORE, type AgentStateStore } from '../domain/ports/agent-state-store.js';
 import { CLOCK, type Clock } from '../domain/ports/clock.js';
@@ -66,6 +68,8 @@ export const applicationModule = (config: Config) =>
         observer: TickObserver,
         agentState: AgentStateStore | undefined,
         history: SyncHistory,
+        inspector: QueueInspector,
+        ledger: ReleaseLedger,
       ) =>
         new SchedulingService({
           clock,
@@ -78,6 +82,7 @@ export const applicationModule = (config: Config) =>
           ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
           spreadMode: config.spreadMode,
           minuteMs: config.minuteMs,
+          budget: { limits: budgetLimits(config), inspector, ledger },
         }),
       [
         CLOCK,
@@ -87,6 +92,8 @@ export const applicationModule = (config: Config) =>
         TICK_OBSERVER,
         { serviceIdentifier: AGENT_STATE_STORE, optional: true },
         SYNC_HISTORY,
+        QUEUE_INSPECTOR,
+        RELEASE_LEDGER,
       ],
     );
     bind(T.FOLLOW_DESIRED_STATE).toResolvedValue(
@@ -120,6 +127,7 @@ export const applicationModule = (config: Config) =>
         clock: Clock,
         agentState: AgentStateStore | undefined,
         logger: Logger,
+        ledger: ReleaseLedger,
       ): SyncUseCases => ({
         startAutoSync: new StartAutoSync(scheduler, settings),
         stopAutoSync: new StopAutoSync(scheduler, settings),
@@ -140,6 +148,7 @@ export const applicationModule = (config: Config) =>
               { event: 'breaker_bypassed', type, userId },
               `trigger ${type}/${userId}: sent although its breaker is open (an operator's trigger for one agent)`,
             ),
+          ...(hasBudget(budgetLimits(config)) ? { budget: { ledger } } : {}),
         }),
         getMonitoringStatus: new GetMonitoringStatus(
           scheduler,
@@ -163,6 +172,7 @@ export const applicationModule = (config: Config) =>
         CLOCK,
         { serviceIdentifier: AGENT_STATE_STORE, optional: true },
         T.LOGGER,
+        RELEASE_LEDGER,
       ],
     );
     // Until an adapter family binds the AgentStateStore this resolves to undefined, and the
@@ -331,3 +341,8 @@ export const applicationModule = (config: Config) =>
       [CLOCK, LEADER_ELECTION, SYNC_HISTORY, T.LOGGER],
     );
   });
+
+const budgetLimits = (config: Config): BudgetLimits => ({
+  maxInFlight: config.erpMaxInFlight,
+  maxPerMinute: config.erpMaxPerMinute,
+});

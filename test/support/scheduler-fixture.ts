@@ -7,7 +7,10 @@ import { InMemorySettingsStore } from '../../src/adapters/memory/in-memory-setti
 import { ManualClock } from '../../src/adapters/memory/manual-clock.js';
 import { InMemoryRunLog } from '../../src/adapters/memory/in-memory-run-log.js';
 import { RecordingTickObserver } from '../../src/adapters/memory/recording-tick-observer.js';
+import { InMemoryReleaseLedger } from '../../src/adapters/memory/in-memory-release-ledger.js';
+import type { BudgetLimits } from '../../src/application/release-plan.js';
 import { SchedulingService } from '../../src/application/scheduling-service.js';
+import type { SpreadMode } from '../../src/domain/spread.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../src/domain/interval.js';
 import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
 
@@ -26,6 +29,15 @@ export interface SchedulerFixtureOptions {
   erpProbeSize?: number;
   /** Where ticks record their decisions (default: none). */
   syncHistory?: InMemorySyncHistory;
+  /** A release budget (default: none, ticks enqueue at once). */
+  budget?: BudgetLimits;
+  /** Shared with another scheduler (a handover); default a fresh one. */
+  ledger?: InMemoryReleaseLedger;
+  queue?: InMemoryJobQueue;
+  /** Each pair's last success, per type (default: none known). */
+  lastSuccesses?: Partial<Record<SyncType, ReadonlyMap<string, number>>>;
+  spreadMode?: SpreadMode;
+  minuteMs?: number;
 }
 
 /**
@@ -40,7 +52,9 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
     for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
   }
   const leadership = new InMemoryLeaderElection(options.leader ?? true);
-  const queue = new InMemoryJobQueue(() => leadership.holder());
+  const queue = options.queue ?? new InMemoryJobQueue(() => leadership.holder());
+  const ledger = options.ledger ?? new InMemoryReleaseLedger((options.minuteMs ?? MINUTE) / 60);
+  const lastSuccesses = options.lastSuccesses;
   const agents = new InMemoryAgentRegistry(options.agents ?? ['a-1', 'a-2', 'a-3']);
   const settings = new InMemorySettingsStore(options.intervals ?? DEFAULT_INTERVALS);
   const observer = new RecordingTickObserver();
@@ -53,6 +67,12 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
     ...(options.agentState ? { agentState: options.agentState } : {}),
     ...(options.erpProbeSize ? { erpProbeSize: options.erpProbeSize } : {}),
     ...(options.syncHistory ? { history: options.syncHistory } : {}),
+    ...(options.budget ? { budget: { limits: options.budget, inspector: queue, ledger } } : {}),
+    ...(lastSuccesses
+      ? { lastSuccesses: async (type: SyncType) => lastSuccesses[type] ?? new Map() }
+      : {}),
+    ...(options.spreadMode ? { spreadMode: options.spreadMode } : {}),
+    ...(options.minuteMs ? { minuteMs: options.minuteMs } : {}),
   });
   let electing = false;
   const elect = (): void => {
@@ -65,6 +85,7 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
   return {
     clock,
     queue,
+    ledger,
     agents,
     settings,
     runLog,

@@ -135,6 +135,12 @@ export const triggerResponse = z.object({
   bypassedBreaker: z
     .boolean()
     .describe('A trigger for one agent whose breaker was open: sent anyway, as asked'),
+  deferredBudget: z
+    .number()
+    .int()
+    .describe(
+      'Under a release budget, a trigger for every agent hands its pairs to the leader, which releases them most stale first within the budget',
+    ),
 });
 
 export const setEnabledResponse = z.object({
@@ -195,6 +201,17 @@ export const monitoringResponse = z.object({
       openUntil: z.number().int().nullable(),
     })
     .nullable(),
+  budget: z
+    .object({
+      maxInFlight: count.nullable(),
+      maxPerMinute: count.nullable(),
+      waiting: perType(count).describe('Pairs waiting for the budget (the leader only)'),
+      cycleRatio: perType(z.number().min(0).nullable()).describe(
+        'Time the budget needs to release the type over its interval; above 1 it cannot keep up (the leader only)',
+      ),
+    })
+    .nullable()
+    .describe('The release budget (ERP_MAX_IN_FLIGHT, ERP_MAX_PER_MINUTE); null when none is set'),
 });
 
 const epochMs = z.number().int().describe('Epoch milliseconds');

@@ -5,11 +5,13 @@ import { CLOCK } from '../../domain/ports/clock.js';
 import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
 import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
+import { RELEASE_LEDGER } from '../../domain/ports/release-ledger.js';
 import { RUN_LOG } from '../../domain/ports/run-log.js';
 import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
 import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
 import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
 import type { InMemoryAgentRegistry } from './in-memory-agent-registry.js';
+import { InMemoryReleaseLedger } from './in-memory-release-ledger.js';
 import type { InMemoryJobQueue } from './in-memory-job-queue.js';
 import type { InMemoryLeaderElection } from './in-memory-leader-election.js';
 import type { InMemoryRunLog } from './in-memory-run-log.js';
@@ -27,6 +29,8 @@ export interface InMemoryAdapters {
   readonly leadership: InMemoryLeaderElection;
   /** Optional until the in-memory AgentStateStore lands: without it the agent routes are off. */
   readonly agentState?: AgentStateStore;
+  /** The release budget's ledger; a fresh one when absent. */
+  readonly ledger?: InMemoryReleaseLedger;
 }
 
 /**
@@ -45,4 +49,5 @@ export const inMemoryModule = (adapters: InMemoryAdapters) =>
     bind(SYNC_HISTORY).toConstantValue(adapters.history);
     bind(LEADER_ELECTION).toConstantValue(adapters.leadership);
     if (adapters.agentState) bind(AGENT_STATE_STORE).toConstantValue(adapters.agentState);
+    bind(RELEASE_LEDGER).toConstantValue(adapters.ledger ?? new InMemoryReleaseLedger());
   });

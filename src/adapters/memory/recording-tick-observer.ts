@@ -1,4 +1,6 @@
 import type {
+  BudgetCycle,
+  ReleaseReport,
   TickFailure,
   TickFenced,
   TickObserver,
@@ -13,6 +15,9 @@ export class RecordingTickObserver implements TickObserver {
   readonly skipped: SyncType[] = [];
   readonly fenced: TickFenced[] = [];
   readonly decisionFailures: unknown[] = [];
+  readonly releases: ReleaseReport[] = [];
+  readonly releaseFailures: unknown[] = [];
+  readonly cycles: BudgetCycle[] = [];
 
   tickCompleted(report: TickReport): void {
     this.completed.push(report);
@@ -32,5 +37,17 @@ export class RecordingTickObserver implements TickObserver {
 
   decisionsFailed(error: unknown): void {
     this.decisionFailures.push(error);
+  }
+
+  released(report: ReleaseReport): void {
+    this.releases.push(report);
+  }
+
+  releaseFailed(error: unknown): void {
+    this.releaseFailures.push(error);
+  }
+
+  budgetCycle(cycle: BudgetCycle): void {
+    this.cycles.push(cycle);
   }
 }

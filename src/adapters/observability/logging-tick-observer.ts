@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { errorMessage } from '../error-message.js';
 import type {
+  BudgetCycle,
+  ReleaseReport,
   TickFailure,
   TickFenced,
   TickObserver,
@@ -19,17 +21,72 @@ export class LoggingTickObserver implements TickObserver {
   tickCompleted(report: TickReport): void {
     const { type, agents, added, deduplicated, durationMs } = report;
     const skippedBreaker = report.skippedBreaker ?? 0;
+    const skippedWindow = report.skippedWindow ?? 0;
+    const deferredBudget = report.deferredBudget ?? 0;
+    const notDueTier = report.notDueTier ?? 0;
     this.metrics.ticks.inc({ type, outcome: 'completed' });
+    this.countReleased(type, added, deduplicated);
+    this.metrics.outcomes.inc({ type, class: 'skipped_breaker' }, skippedBreaker);
+    this.metrics.outcomes.inc({ type, class: 'skipped_window' }, skippedWindow);
+    this.metrics.tickDuration.observe({ type }, durationMs / 1000);
+    this.logger.info(
+      {
+        event: 'tick',
+        type,
+        agents,
+        enqueued: added,
+        deduplicated,
+        skippedBreaker,
+        ...(report.skippedWindow !== undefined ? { skippedWindow } : {}),
+        ...(report.deferredBudget !== undefined ? { deferredBudget } : {}),
+        ...(report.notDueTier !== undefined ? { notDueTier } : {}),
+        durationMs,
+      },
+      `tick ${type}: ${added} enqueued, ${deduplicated} already pending` +
+        (skippedBreaker > 0 ? `, ${skippedBreaker} held back by an open breaker` : '') +
+        (skippedWindow > 0 ? `, ${skippedWindow} outside the working hours` : '') +
+        (deferredBudget > 0 ? `, ${deferredBudget} waiting for the release budget` : '') +
+        (notDueTier > 0 ? `, ${notDueTier} idle or offline agents not due` : ''),
+    );
+  }
+
+  released({ type, added, deduplicated, deferred, waiting }: ReleaseReport): void {
+    this.countReleased(type, added, deduplicated);
+    this.metrics.outcomes.inc({ type, class: 'deferred_budget' }, deferred);
+    this.logger.debug(
+      { event: 'release', type, enqueued: added, deduplicated, deferred, waiting },
+      `release ${type}: ${added} enqueued, ${waiting} waiting for the budget`,
+    );
+  }
+
+  releaseFailed(error: unknown): void {
+    this.logger.warn(
+      { event: 'release_failed', err: error },
+      `release budget: the pass failed (${errorMessage(error)}); the next pass retries`,
+    );
+  }
+
+  budgetCycle({ type, ratio, changed }: BudgetCycle): void {
+    this.metrics.budgetCycleRatio.set({ type }, ratio);
+    if (!changed) return;
+    const rounded = Math.round(ratio * 100) / 100;
+    if (ratio > 1) {
+      this.logger.warn(
+        { event: 'budget_short', type, cycleRatio: rounded },
+        `release budget: ${type} needs ${rounded} × its interval to release every agent; raise ERP_MAX_PER_MINUTE / ERP_MAX_IN_FLIGHT or the interval`,
+      );
+    } else {
+      this.logger.info(
+        { event: 'budget_enough', type, cycleRatio: rounded },
+        `release budget: ${type} is released within its interval again (${rounded} × the interval)`,
+      );
+    }
+  }
+
+  private countReleased(type: SyncType, added: number, deduplicated: number): void {
     this.metrics.jobsEnqueued.inc({ type }, added);
     this.metrics.jobsDeduplicated.inc({ type }, deduplicated);
     this.metrics.outcomes.inc({ type, class: 'deduplicated' }, deduplicated);
-    this.metrics.outcomes.inc({ type, class: 'skipped_breaker' }, skippedBreaker);
-    this.metrics.tickDuration.observe({ type }, durationMs / 1000);
-    this.logger.info(
-      { event: 'tick', type, agents, enqueued: added, deduplicated, skippedBreaker, durationMs },
-      `tick ${type}: ${added} enqueued, ${deduplicated} already pending` +
-        (skippedBreaker > 0 ? `, ${skippedBreaker} held back by an open breaker` : ''),
-    );
   }
 
   tickFailed({ type, stage, error, durationMs }: TickFailure): void {

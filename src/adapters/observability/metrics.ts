@@ -26,7 +26,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     outcomes: new Counter({
       name: 'sync_scheduler_outcomes_total',
-      help: 'Every decision and result per type and class: completed, failed (after its attempts), deduplicated (still pending), skipped_breaker (pair or ERP breaker open); skipped_window and deferred_budget are reserved.',
+      help: 'Every decision and result per type and class: completed, failed (after its attempts), deduplicated (still pending), skipped_breaker (pair or ERP breaker open), skipped_window (outside the working hours), deferred_budget (held back by the release budget, counted once per pair).',
       labelNames: ['type', 'class'] as const,
       registers,
     }),
@@ -65,6 +65,12 @@ export function createMetrics(registry = new Registry()) {
       name: 'sync_scheduler_agent_lookups_total',
       help: 'Agent list lookups by cache outcome (hit, miss, shared, stale).',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    budgetCycleRatio: new Gauge({
+      name: 'sync_scheduler_budget_cycle_ratio',
+      help: 'Time the release budget needs to release the whole fleet of a type, over its interval (above 1: the budget cannot keep up). Set by the leader after each tick under a budget.',
+      labelNames: ['type'] as const,
       registers,
     }),
     leader: new Gauge({

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
 import { QUEUE_INSPECTOR } from '../../domain/ports/queue-inspector.js';
+import { RELEASE_LEDGER } from '../../domain/ports/release-ledger.js';
 import type { SyncHistory } from '../../domain/ports/sync-history.js';
 import type { AgentStateStore } from '../../domain/ports/agent-state-store.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,6 +19,7 @@ import { BullMqHistoryRecorder } from './bullmq-history-recorder.js';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { closeQueue, createBullMqQueue } from './create-queue.js';
 import { RedisLeaderElection } from './redis-leader-election.js';
+import { RedisReleaseLedger } from './redis-release-ledger.js';
 import { RedisRunLog } from './redis-run-log.js';
 import { BULLMQ_QUEUE, LEASE_KEY } from './tokens.js';
 
@@ -53,6 +55,9 @@ export const queueModule = (config: Config, logger: Logger) =>
     );
     bind(LEASE_KEY).toConstantValue(leaseKey(config));
     bind(T.REDIS_RUN_LOG).toConstantValue(new RedisRunLog(handle.connection, leaseKey(config)));
+    bind(RELEASE_LEDGER).toConstantValue(
+      new RedisReleaseLedger(handle.connection, leaseKey(config), config.minuteMs / 60),
+    );
     bind(BullMqJobQueue).toSelf();
     bind(JOB_QUEUE).toService(BullMqJobQueue);
     bind(QUEUE_INSPECTOR).toService(BullMqJobQueue);

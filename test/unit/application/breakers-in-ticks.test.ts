@@ -152,6 +152,7 @@ describe('breakers in manual triggers', () => {
       deduplicated: 0,
       skippedBreaker: 1,
       bypassedBreaker: false,
+      deferredBudget: 0,
     });
     expect(queue.pendingJobs().map((job) => job.userId)).toEqual(['a-1', 'a-3']);
   });
@@ -164,6 +165,7 @@ describe('breakers in manual triggers', () => {
       deduplicated: 0,
       skippedBreaker: 0,
       bypassedBreaker: true,
+      deferredBudget: 0,
     });
     expect(queue.pendingJobs().map((job) => job.userId)).toEqual(['a-2']);
     expect((await agentState.agent('a-2')).find((r) => r.type === 'orders')?.lastEnqueuedAt).toBe(

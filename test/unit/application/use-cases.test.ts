@@ -401,6 +401,7 @@ describe('TriggerSync', () => {
       deduplicated: 0,
       skippedBreaker: 0,
       bypassedBreaker: false,
+      deferredBudget: 0,
     });
     expect(await trigger.execute({ type: 'orders' })).toEqual({
       type: 'orders',
@@ -408,6 +409,7 @@ describe('TriggerSync', () => {
       deduplicated: 2,
       skippedBreaker: 0,
       bypassedBreaker: false,
+      deferredBudget: 0,
     });
     expect(queue.batches).toHaveLength(2);
   });

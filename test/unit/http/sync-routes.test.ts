@@ -197,6 +197,7 @@ describe('admin API routes', () => {
         deduplicated: 0,
         skippedBreaker: 0,
         bypassedBreaker: false,
+        deferredBudget: 0,
       });
       expect(app.queue.pendingJobs().map((j) => j.userId)).toEqual(['a-1', 'a-2']);
     });
@@ -212,6 +213,7 @@ describe('admin API routes', () => {
         deduplicated: 2,
         skippedBreaker: 0,
         bypassedBreaker: false,
+        deferredBudget: 0,
       });
     });
 
@@ -233,6 +235,7 @@ describe('admin API routes', () => {
         deduplicated: 0,
         skippedBreaker: 0,
         bypassedBreaker: false,
+        deferredBudget: 0,
       });
       expect(app.queue.pendingJobs()[0]?.userId).toBe('service-account');
     });
