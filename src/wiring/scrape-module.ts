@@ -36,7 +36,8 @@ export const scrapeModule = () =>
         return {
           name: 'scrape gauges',
           order: BOOT_ORDER.connections,
-          start: async () => {
+          start: async (signal) => {
+            if (signal.aborted) return;
             unbind = metrics.scrape.bind({
               schedule: () => scheduleViews(scheduler),
               queueCounts: () => inspector.counts(),
