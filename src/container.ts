@@ -14,6 +14,7 @@ import * as T from './tokens.js';
 import { applicationModule } from './wiring/application-module.js';
 import { authModule } from './wiring/auth-module.js';
 import { runLogModule } from './wiring/run-log-module.js';
+import { scrapeModule } from './wiring/scrape-module.js';
 
 export interface Infrastructure {
   readonly logger: Logger;
@@ -39,6 +40,7 @@ export function buildContainer(config: Config, infra: Infrastructure): Container
     httpModule(config),
     authModule(config),
     runLogModule(),
+    scrapeModule(),
   );
   return container;
 }

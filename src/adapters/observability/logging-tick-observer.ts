@@ -7,16 +7,31 @@ import type {
   TickFenced,
   TickObserver,
   TickReport,
+  TickStage,
 } from '../../domain/ports/tick-observer.js';
-import type { SyncType } from '../../domain/sync-types.js';
+import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import type { Metrics } from './metrics.js';
+
+// Records, so that a stage or fence point added to the port fails to compile until listed here.
+const STAGES = Object.keys({ agentLookup: 0, breakers: 0, enqueue: 0 } satisfies Record<
+  TickStage,
+  0
+>) as TickStage[];
+const FENCE_POINTS = Object.keys({ fire: 0, chunk: 0 } satisfies Record<TickFenced['at'], 0>);
 
 /** Turns tick reports into one log line each and into Prometheus counters. */
 export class LoggingTickObserver implements TickObserver {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    // The counters alerts take increase() of start at 0 for every label set: a series born at
+    // 1 would hide its first failure from increase().
+    for (const type of SYNC_TYPES) {
+      for (const stage of STAGES) metrics.tickFailures.inc({ type, stage }, 0);
+      for (const at of FENCE_POINTS) metrics.fencedChunks.inc({ type, at }, 0);
+    }
+  }
 
   tickCompleted(report: TickReport): void {
     const { type, agents, added, deduplicated, durationMs } = report;

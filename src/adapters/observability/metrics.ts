@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createScrapeGauges } from './scrape-gauges.js';
 
 /** Every metric the service exposes on GET /metrics, registered on one Registry. */
 export function createMetrics(registry = new Registry()) {
@@ -50,7 +51,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     tickFailures: new Counter({
       name: 'sync_scheduler_tick_failures_total',
-      help: 'Failed ticks by type and stage (agentLookup, enqueue).',
+      help: 'Failed ticks by type and stage (agentLookup, breakers, enqueue).',
       labelNames: ['type', 'stage'] as const,
       registers,
     }),
@@ -78,6 +79,8 @@ export function createMetrics(registry = new Registry()) {
       help: '1 while this replica holds scheduling leadership, else 0.',
       registers,
     }),
+    /** Read on each scrape: intervals, last ticks, queue backlog, readiness. */
+    scrape: createScrapeGauges(registers),
   };
 }
 

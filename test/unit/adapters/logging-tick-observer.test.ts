@@ -60,6 +60,19 @@ describe('LoggingTickObserver', () => {
     expect(text).toContain('sync_scheduler_tick_failures_total{type="ddt",stage="enqueue"} 1');
     expect(text).toContain('sync_scheduler_ticks_total{type="prices",outcome="skipped"} 1');
   });
+
+  it('starts the failure and fence counters at 0, so increase() sees their first event', async () => {
+    const metrics = createMetrics();
+    new LoggingTickObserver(capture().logger, metrics);
+    const text = await metrics.registry.metrics();
+    for (const stage of ['agentLookup', 'breakers', 'enqueue']) {
+      expect(text).toContain(
+        `sync_scheduler_tick_failures_total{type="invoices",stage="${stage}"} 0`,
+      );
+    }
+    expect(text).toContain('sync_scheduler_fenced_chunks_total{type="prices",at="fire"} 0');
+    expect(text).toContain('sync_scheduler_fenced_chunks_total{type="orders",at="chunk"} 0');
+  });
 });
 
 describe('createLogger', () => {
