@@ -13,11 +13,14 @@ import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import type { Metrics } from './metrics.js';
 
 // Records, so that a stage or fence point added to the port fails to compile until listed here.
-const STAGES = Object.keys({ agentLookup: 0, breakers: 0, enqueue: 0 } satisfies Record<
+const STAGES = Object.keys({ agentLookup: 0, breakers: 0, enqueue: 0, release: 0 } satisfies Record<
   TickStage,
   0
 >) as TickStage[];
-const FENCE_POINTS = Object.keys({ fire: 0, chunk: 0 } satisfies Record<TickFenced['at'], 0>);
+const FENCE_POINTS = Object.keys({ fire: 0, chunk: 0, release: 0 } satisfies Record<
+  TickFenced['at'],
+  0
+>);
 
 /** Turns tick reports into one log line each and into Prometheus counters. */
 export class LoggingTickObserver implements TickObserver {
