@@ -3,6 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { agentLookups } from './agent-lookups.js';
 import { fanOut } from './fan-out.js';
 import { http } from './http.js';
+import { levelLoad } from './level-load.js';
 import { memory } from './memory.js';
 import { outcomeWriter } from './outcome-writer.js';
 import { type Benchmark, type Check, print, table, verdict } from './support.js';
@@ -19,6 +20,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   tickLateness,
   http,
   outcomeWriter,
+  levelLoad,
 ];
 
 /** The machine is shared: say how busy it was. */
