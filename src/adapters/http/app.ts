@@ -2,7 +2,7 @@ import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { requireAdmin } from './auth-middleware.js';
+import { requireRole } from './auth-middleware.js';
 import { refuseWritesWhenDraining } from './draining.js';
 import { mapErrors } from './error-middleware.js';
 import { jsonBody } from './json-body.js';
@@ -84,7 +84,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ),
   );
   app.use(mapErrors(logger));
-  app.use(requireAdmin(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));
+  app.use(requireRole(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));
   app.use(refuseWritesWhenDraining(deps.acceptingWrites ?? (() => true)));
   app.use(routingErrors);
   app.use(router.routes());
