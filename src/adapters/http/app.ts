@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
 import { mountAdminPage } from './routes/admin-routes.js';
 import { agentRoutes, type AgentUseCases } from './routes/agent-routes.js';
+import { identityRoutes } from './routes/identity-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
 import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
@@ -57,6 +58,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   const routes: Route[] = [
     ...syncRoutes(deps.useCases),
     ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
+    ...identityRoutes(),
     ...opsRoutes({
       readiness: deps.readiness,
       details: deps.details,
