@@ -76,8 +76,11 @@ function checkJwks(
   env: { NODE_ENV: string; JWT_JWKS_URL?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string },
   ctx: z.RefinementCtx,
 ): void {
-  const url = new URL(env.JWT_JWKS_URL as string);
+  // zod runs this even when the URL itself failed (its own issue already names it).
+  const jwksUrl = env.JWT_JWKS_URL as string;
+  const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined;
   if (
+    url &&
     env.NODE_ENV === 'production' &&
     url.protocol === 'http:' &&
     !LOOPBACK_HOSTS.test(url.hostname)
