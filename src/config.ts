@@ -9,6 +9,9 @@ const MINUTE_MS = 60_000;
 const MIN_JWT_SECRET_BYTES = 32;
 
 const port = z.coerce.number().int().min(0).max(65535);
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+/** A claim name, or a dotted path into nested objects such as Keycloak's realm_access.roles. */
+const CLAIM_PATH = /^[^.\s]+(?:\.[^.\s]+)*$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z
@@ -53,6 +56,11 @@ const schema = z
       .default('last_activity_at'),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    JWT_ROLE_CLAIM: z
+      .string()
+      .regex(CLAIM_PATH, 'must be a claim name or a dotted path such as realm_access.roles')
+      .default('role'),
     AGENT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     LEADER_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
@@ -82,7 +90,43 @@ const schema = z
           'must be at least 3 × LEADER_POLL_MS, so that a leader can miss a renewal and still step down before its lease expires',
       });
     }
+    if (env.JWT_JWKS_URL !== undefined) checkJwks(env, ctx);
   });
+
+/**
+ * The identity provider's rules. Its keys sign the tokens of every client of its realm, so
+ * without an audience any of them would do, and without an issuer any provider using those
+ * keys; in production the keys must not travel in clear text past this host.
+ */
+function checkJwks(
+  env: { NODE_ENV: string; JWT_JWKS_URL?: string; JWT_ISSUER?: string; JWT_AUDIENCE?: string },
+  ctx: z.RefinementCtx,
+): void {
+  // zod runs this even when the URL itself failed (its own issue already names it).
+  const jwksUrl = env.JWT_JWKS_URL as string;
+  const url = URL.canParse(jwksUrl) ? new URL(jwksUrl) : undefined;
+  if (
+    url &&
+    env.NODE_ENV === 'production' &&
+    url.protocol === 'http:' &&
+    !LOOPBACK_HOSTS.test(url.hostname)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_JWKS_URL'],
+      message: 'must be https in production (plain http only to a loopback address)',
+    });
+  }
+  for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+    if (env[name] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is required when JWT_JWKS_URL is set',
+      });
+    }
+  }
+}
 
 export interface Config {
   readonly env: string;
@@ -98,6 +142,10 @@ export interface Config {
   /** When set, a token's `iss` / `aud` must match. */
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
+  /** An OpenID Connect provider's key set: RS256 / ES256 tokens are verified against it. */
+  readonly jwtJwksUrl: string | undefined;
+  /** Claim name or dotted path that carries the role (a string or an array of strings). */
+  readonly jwtRoleClaim: string;
   readonly agentCacheTtlMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** How often a follower tries for leadership and the leader renews its lease. */
@@ -149,6 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtMaxTtlS: e.JWT_MAX_TTL_S,
     jwtIssuer: e.JWT_ISSUER,
     jwtAudience: e.JWT_AUDIENCE,
+    jwtJwksUrl: e.JWT_JWKS_URL,
+    jwtRoleClaim: e.JWT_ROLE_CLAIM,
     agentCacheTtlMs: e.AGENT_CACHE_TTL_MS,
     logLevel: e.LOG_LEVEL,
     leaderPollMs: e.LEADER_POLL_MS,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { signToken, type Secret } from './adapters/http/auth.js';
+import { ROLES, type Role } from './adapters/http/roles.js';
 import { errorMessage } from './adapters/error-message.js';
 import { describeUrl } from './adapters/observability/logger.js';
 import { createPool } from './adapters/postgres/pool.js';
@@ -30,10 +31,17 @@ async function secretOf(jwtSecret: string | undefined, databaseUrl: string): Pro
   return stored;
 }
 
+function roleOption(value: string): Role {
+  const role = ROLES.find((known) => known === value);
+  if (!role) throw new Error(`--role must be ${ROLES.join(' or ')}, not "${value}"`);
+  return role;
+}
+
 /**
- * `npm run token [-- --role admin --ttl 12h]`: prints a JWT the admin API accepts, signed with
- * the secret the service verifies with, carrying JWT_ISSUER / JWT_AUDIENCE when set. Only the
- * token goes to stdout, so `$(npm run -s token)` works; problems go to stderr with exit 1.
+ * `npm run token [-- --role admin|viewer --ttl 12h]`: prints a JWT the admin API accepts,
+ * signed with the secret the service verifies with, its role at JWT_ROLE_CLAIM, carrying
+ * JWT_ISSUER / JWT_AUDIENCE when set. Only the token goes to stdout, so `$(npm run -s token)`
+ * works; problems go to stderr with exit 1.
  */
 async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -43,10 +51,12 @@ async function main(args: string[]): Promise<void> {
       ttl: { type: 'string', default: '12h' },
     },
   });
+  const role = roleOption(values.role);
   const config = loadConfig();
   const secret = await secretOf(config.jwtSecret, config.databaseUrl);
   const token = await signToken(secret, {
-    role: values.role,
+    role,
+    roleClaim: config.jwtRoleClaim,
     ttl: values.ttl,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,

@@ -129,7 +129,10 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
         await signToken(TEST_JWT_SECRET, { ttl: '-1h' }),
         'The token has expired: claim "exp" is in the past.',
       ],
-      [await signToken(TEST_JWT_SECRET, { role: 'viewer' }), 'This route requires the admin role.'],
+      [
+        await signToken(TEST_JWT_SECRET, { role: 'operator' }),
+        'The token carries neither the admin nor the viewer role (claim "role").',
+      ],
     ];
     for (const [pasted, message] of refusals) {
       await signIn(page, pasted);
@@ -296,6 +299,51 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
         await inPage(p, "getComputedStyle(document.querySelector('#type-rows tr')).display"),
       ).toBe('block');
       await p.screenshot({ path: `${OUTPUT_DIR}admin-phone.png`, fullPage: true });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('shows a viewer the same page read-only: no command, and Enter in a field sends nothing', async () => {
+    const { ctx, p } = await openPage({ width: 1280, height: 800 });
+    const writes: string[] = [];
+    p.on('request', (request) => {
+      if (request.method() !== 'GET') writes.push(`${request.method()} ${request.url()}`);
+    });
+    const noCommands = async () => {
+      for (const name of [
+        'Stop auto-sync',
+        'Save interval for orders',
+        'Pause orders',
+        'Run orders now',
+        'Run for this agent',
+      ]) {
+        expect(await p.getByRole('button', { name }).count(), name).toBe(0);
+      }
+    };
+    try {
+      await p.goto(`${base}/admin`);
+      await signIn(p, await signToken(TEST_JWT_SECRET, { role: 'viewer' }));
+      await p.getByText('Signed in as a viewer: this page is read-only.').waitFor();
+      await poll(() => p.locator('#type-rows tr .history .run').count()).toBeGreaterThan(10);
+      expect(await p.locator('#auto-state').textContent()).toBe('Running');
+      await noCommands();
+      expect(await p.getByRole('columnheader').count()).toBe(7); // no "Actions"
+      const field = p.getByLabel('Interval for orders (minutes)');
+      expect(await field.inputValue()).toBe('12');
+      expect(await field.getAttribute('readonly')).toBe('');
+      await field.press('Enter');
+
+      await p.getByRole('tab', { name: 'Agents' }).click();
+      await poll(() => p.locator('#agent-rows tr').count()).toBeGreaterThan(0);
+      expect(await p.getByRole('button', { name: /^Reset / }).count()).toBe(0);
+
+      // A reload finds the role again before it shows any command.
+      await p.reload();
+      await p.getByText('Signed in as a viewer: this page is read-only.').waitFor();
+      await poll(() => p.locator('#type-rows tr').count()).toBe(6);
+      await noCommands();
+      expect(writes).toEqual([]);
     } finally {
       await ctx.close();
     }

@@ -2,7 +2,7 @@ import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { requireAdmin } from './auth-middleware.js';
+import { requireRole } from './auth-middleware.js';
 import { refuseWritesWhenDraining } from './draining.js';
 import { mapErrors } from './error-middleware.js';
 import { jsonBody } from './json-body.js';
@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
 import { mountAdminPage } from './routes/admin-routes.js';
 import { agentRoutes, type AgentUseCases } from './routes/agent-routes.js';
+import { identityRoutes } from './routes/identity-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
 import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
@@ -57,6 +58,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   const routes: Route[] = [
     ...syncRoutes(deps.useCases),
     ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
+    ...identityRoutes(),
     ...opsRoutes({
       readiness: deps.readiness,
       details: deps.details,
@@ -84,7 +86,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ),
   );
   app.use(mapErrors(logger));
-  app.use(requireAdmin(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));
+  app.use(requireRole(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));
   app.use(refuseWritesWhenDraining(deps.acceptingWrites ?? (() => true)));
   app.use(routingErrors);
   app.use(router.routes());

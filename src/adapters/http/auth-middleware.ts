@@ -1,7 +1,7 @@
-import type { Middleware } from 'koa';
-import { ADMIN_ROLE } from './auth.js';
+import type { Context, Middleware } from 'koa';
 import { HttpProblem } from './http-problem.js';
 import { NOT_READY, type JwtVerifier } from './jwt-verifier.js';
+import { mayUse, roleOf, type Principal } from './roles.js';
 
 /** Case-insensitive on purpose: auth must cover every spelling any router might match. */
 const PROTECTED_PATH = /^\/api\/sync(?:\/|$)/i;
@@ -24,19 +24,41 @@ function bearerToken(header: string): string {
   return token;
 }
 
+/** The caller of a request under /api/sync, as the guard verified it. */
+export function principalOf(ctx: Context): Principal {
+  const principal = (ctx.state as { principal?: Principal }).principal;
+  // Only reachable by a route mounted outside the guard's path: a bug, so a 500.
+  if (!principal) throw new Error(`no verified caller for ${ctx.path}`);
+  return principal;
+}
+
 /**
- * Guards /api/sync: a valid HS256 admin JWT or 401/403, and 503 while no key is known yet
- * (the service listens before PostgreSQL, where the generated secret lives, answers). It runs
- * before routing and body parsing, so an unauthenticated caller learns nothing about routes
- * or validation.
+ * Guards /api/sync: a valid token (HS256 with the secret, or RS256 / ES256 from the identity
+ * provider) carrying a role, or 401/403, and 503 while no key is known yet (the service
+ * listens before PostgreSQL, where the generated secret lives, answers). An admin may do
+ * everything, a viewer only GET and HEAD. It runs before routing and body parsing, so a caller
+ * without the right learns nothing about routes or validation.
  */
-export function requireAdmin(verifier: JwtVerifier): Middleware {
+export function requireRole(verifier: JwtVerifier): Middleware {
   return async (ctx, next) => {
     if (!PROTECTED_PATH.test(ctx.path)) return next();
     if (!verifier.ready) throw new HttpProblem(503, NOT_READY, { 'Retry-After': '1' });
     const claims = await verifier.verify(bearerToken(ctx.get('Authorization')));
-    if (claims.role !== ADMIN_ROLE)
-      throw new HttpProblem(403, 'This route requires the admin role.');
+    const role = roleOf(claims, verifier.roleClaim);
+    if (role === undefined) {
+      throw new HttpProblem(
+        403,
+        `The token carries neither the admin nor the viewer role (claim "${verifier.roleClaim}").`,
+      );
+    }
+    if (!mayUse(role, ctx.method)) {
+      throw new HttpProblem(403, 'This route requires the admin role: a viewer may only read.');
+    }
+    const principal: Principal = {
+      subject: typeof claims.sub === 'string' ? claims.sub : null,
+      role,
+    };
+    (ctx.state as { principal?: Principal }).principal = principal;
     await next();
   };
 }

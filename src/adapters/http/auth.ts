@@ -1,9 +1,12 @@
 import { webcrypto } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { DEFAULT_ROLE_CLAIM, roleClaims } from './roles.js';
 
 export const ADMIN_ROLE = 'admin';
-/** Pinned: a token may not choose its own algorithm (no "none", no RS/HS confusion). */
+/** Pinned for the secret: a token may not choose its own algorithm (no "none", no HS512). */
 export const ALGORITHM = 'HS256';
+/** The identity provider's (JWT_JWKS_URL): public-key signatures only, never HS*. */
+export const PROVIDER_ALGORITHMS = ['RS256', 'ES256'] as const;
 
 /** JWT_SECRET as UTF-8 bytes, or the random bytes stored in PostgreSQL. */
 export type Secret = string | Uint8Array;
@@ -12,6 +15,8 @@ export type SecretKey = webcrypto.CryptoKey;
 
 export interface TokenOptions {
   readonly role?: string;
+  /** Where the role goes (JWT_ROLE_CLAIM), e.g. `realm_access.roles`; default `role`. */
+  readonly roleClaim?: string;
   readonly subject?: string;
   /** jose time span, e.g. '12h', '30m'; '-1h' yields an already expired token. */
   readonly ttl?: string;
@@ -35,8 +40,9 @@ export const secretKey = (secret: Secret): Promise<SecretKey> =>
 
 /** Signs an HS256 JWT; shared by `npm run token` and the tests so both match JwtVerifier. */
 export async function signToken(secret: Secret, options: TokenOptions = {}): Promise<string> {
-  const { role = ADMIN_ROLE, subject = 'admin-cli', ttl = '12h', issuer, audience } = options;
-  const jwt = new SignJWT({ role })
+  const { role = ADMIN_ROLE, roleClaim = DEFAULT_ROLE_CLAIM, subject = 'admin-cli' } = options;
+  const { ttl = '12h', issuer, audience } = options;
+  const jwt = new SignJWT(roleClaims(roleClaim, role))
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(subject)
     .setIssuedAt()

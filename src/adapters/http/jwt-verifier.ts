@@ -1,8 +1,12 @@
-import { jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { ALGORITHM, secretKey, type Secret, type SecretKey } from './auth.js';
+import type { Logger } from 'pino';
+import { describeUrl } from '../observability/logger.js';
+import { ALGORITHM, PROVIDER_ALGORITHMS, secretKey, type Secret, type SecretKey } from './auth.js';
 import { HttpProblem } from './http-problem.js';
-import { refusalOf, TokenRefused } from './token-refusal.js';
+import { remoteJwks, type JwksOptions } from './jwks-keys.js';
+import { DEFAULT_ROLE_CLAIM } from './roles.js';
+import { INVALID_TOKEN, refusalOf, TokenRefused, wrongAlgorithm } from './token-refusal.js';
 
 export type Claims = JWTPayload & Record<string, unknown>;
 
@@ -16,6 +20,14 @@ export interface JwtRules {
 export interface JwtVerifierOptions extends Partial<JwtRules> {
   /** Known at construction (JWT_SECRET); otherwise given later with setSecret. */
   readonly secret?: Secret | undefined;
+  /** JWT_JWKS_URL: RS256 and ES256 tokens are verified against the keys found there. */
+  readonly jwksUrl?: string | undefined;
+  /** jose's timeout, cooldown and cache age for the key set (tests shorten them). */
+  readonly jwks?: JwksOptions;
+  /** Claim name or dotted path that carries the role (JWT_ROLE_CLAIM). */
+  readonly roleClaim?: string;
+  /** Where a key set outage is reported (once per outage). */
+  readonly logger?: Logger | undefined;
   /** Wall clock in ms, for the claims and the cache alike (tests pass a manual one). */
   readonly now?: () => number;
   readonly cacheMax?: number;
@@ -28,6 +40,8 @@ export interface JwtConfig {
   readonly jwtMaxTtlS: number;
   readonly jwtIssuer: string | undefined;
   readonly jwtAudience: string | undefined;
+  readonly jwtJwksUrl: string | undefined;
+  readonly jwtRoleClaim: string;
 }
 
 export const DEFAULT_MAX_TTL_S = 86_400;
@@ -35,14 +49,21 @@ export const DEFAULT_MAX_TTL_S = 86_400;
 const IAT_SKEW_S = 60;
 
 /**
- * Verifies admin tokens against a key that may arrive after the HTTP server starts (the
- * generated secret lives in PostgreSQL, read once the boot wait is over). Verified tokens are
- * cached, so a dashboard polling every few seconds costs one HMAC per token rather than one
- * per request; only a token that passed every check is stored, so a forged one is always
- * checked in full, and a new key empties the cache.
+ * Verifies admin tokens on one of two paths, picked by the token's `alg` and never mixed: HS256
+ * against the secret, which may arrive after the HTTP server starts (the generated secret lives
+ * in PostgreSQL, read once the boot wait is over), or RS256 / ES256 against the identity
+ * provider's public keys (JWT_JWKS_URL). An HS256 token never meets a provider key and an RS256
+ * token never meets the secret, so neither can be forged with the other's key. The same rules
+ * (exp, iss, aud, lifetime) hold on both. Verified tokens are cached, so a dashboard polling
+ * every few seconds costs one signature check per token rather than one per request; only a
+ * token that passed every check is stored, so a forged one is always checked in full, and a
+ * new secret empties the cache.
  */
 export class JwtVerifier {
+  /** Claim name or dotted path that carries the role. */
+  readonly roleClaim: string;
   private key: Promise<SecretKey> | undefined;
+  private readonly providerKeys: JWTVerifyGetKey | undefined;
   private secret: Uint8Array | undefined;
   private generation = 0;
   private readonly rules: JwtRules;
@@ -56,6 +77,11 @@ export class JwtVerifier {
       audience: options.audience,
     };
     this.now = options.now ?? Date.now;
+    this.roleClaim = options.roleClaim ?? DEFAULT_ROLE_CLAIM;
+    this.providerKeys =
+      options.jwksUrl === undefined
+        ? undefined
+        : remoteJwks(options.jwksUrl, options.logger, options.jwks);
     this.verified = new LRUCache<string, Claims>({
       max: options.cacheMax ?? 1000,
       ttl: options.cacheTtlMs ?? 60_000,
@@ -67,18 +93,30 @@ export class JwtVerifier {
     if (options.secret !== undefined) this.setSecret(options.secret);
   }
 
-  static fromConfig(config: JwtConfig): JwtVerifier {
+  static fromConfig(config: JwtConfig, logger?: Logger): JwtVerifier {
+    if (config.jwtJwksUrl !== undefined) {
+      logger?.info(
+        { step: 'auth', jwksUrl: describeUrl(config.jwtJwksUrl), roleClaim: config.jwtRoleClaim },
+        'admin API accepts RS256 and ES256 tokens from the identity provider',
+      );
+    }
     return new JwtVerifier({
       secret: config.jwtSecret,
+      jwksUrl: config.jwtJwksUrl,
+      roleClaim: config.jwtRoleClaim,
       maxTtlS: config.jwtMaxTtlS,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      logger,
     });
   }
 
-  /** False until a secret is known: the admin API answers 503 meanwhile. */
+  /**
+   * False until some key is known: the admin API answers 503 meanwhile. With an identity
+   * provider it is ready at once; an HS256 token still gets the 503 until the secret is known.
+   */
   get ready(): boolean {
-    return this.key !== undefined;
+    return this.key !== undefined || this.providerKeys !== undefined;
   }
 
   /** Uses this secret from now on; tokens verified with another one must be verified again. */
@@ -97,26 +135,48 @@ export class JwtVerifier {
     // The cache's TTL already stops at exp; checking again costs nothing and holds even if
     // the wall clock jumped.
     if (cached && typeof cached.exp === 'number' && cached.exp * 1000 > this.now()) return cached;
-    const key = this.key;
-    if (!key) throw new HttpProblem(503, NOT_READY, { 'Retry-After': '1' });
     const generation = this.generation;
-    const claims = await this.check(token, await key);
+    const claims = await this.checkOnItsPath(token);
     if (generation === this.generation) this.remember(token, claims);
     return claims;
   }
 
-  private async check(token: string, key: SecretKey): Promise<Claims> {
+  /** The token's own `alg` picks the key, and only that path's algorithms are allowed there. */
+  private async checkOnItsPath(token: string): Promise<Claims> {
+    const alg = algorithmOf(token);
+    if (alg === ALGORITHM) {
+      const key = this.key;
+      if (!key) throw new HttpProblem(503, NOT_READY, { 'Retry-After': '1' });
+      return this.check(token, await key, [ALGORITHM]);
+    }
+    const providerKeys = this.providerKeys;
+    if (providerKeys && PROVIDER_ALGORITHMS.some((allowed) => allowed === alg)) {
+      return this.check(token, providerKeys, PROVIDER_ALGORITHMS);
+    }
+    throw new TokenRefused(wrongAlgorithm(providerKeys !== undefined));
+  }
+
+  private async check(
+    token: string,
+    key: SecretKey | JWTVerifyGetKey,
+    algorithms: readonly string[],
+  ): Promise<Claims> {
     const { issuer, audience, maxTtlS } = this.rules;
     const nowMs = this.now();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key, {
-        algorithms: [ALGORITHM],
+      // Two calls rather than a union: jose types the key and the key getter apart.
+      const options = {
+        algorithms: [...algorithms],
         requiredClaims: ['exp'],
         currentDate: new Date(nowMs),
         ...(issuer !== undefined ? { issuer } : {}),
         ...(audience !== undefined ? { audience } : {}),
-      }));
+      };
+      ({ payload } =
+        typeof key === 'function'
+          ? await jwtVerify(token, key, options)
+          : await jwtVerify(token, key, options));
     } catch (error) {
       throw new TokenRefused(refusalOf(error), { cause: error });
     }
@@ -139,6 +199,14 @@ export class JwtVerifier {
   private remember(token: string, claims: Claims): void {
     const ttl = Math.min((claims.exp as number) * 1000 - this.now(), this.verified.ttl);
     if (ttl > 0) this.verified.set(token, claims, { ttl });
+  }
+}
+
+function algorithmOf(token: string): unknown {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch (error) {
+    throw new TokenRefused(INVALID_TOKEN, { cause: error });
   }
 }
 

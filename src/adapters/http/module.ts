@@ -20,13 +20,19 @@ export interface HttpServer extends ProcessComponent {
 }
 
 export const HTTP_SERVER = Symbol.for('sync-scheduler/HttpServer');
-/** The admin token verifier: its key is JWT_SECRET, or the stored secret once it is read. */
+/**
+ * The admin token verifier: JWT_SECRET or the stored secret once it is read, and the identity
+ * provider's keys when JWT_JWKS_URL is set.
+ */
 export const JWT_VERIFIER = Symbol.for('sync-scheduler/JwtVerifier');
 
 /** The admin API, health, readiness and metrics: listens first, closes after the ticks drained. */
 export const httpModule = (config: Config) =>
   new ContainerModule(({ bind }) => {
-    bind(JWT_VERIFIER).toConstantValue(JwtVerifier.fromConfig(config));
+    // One verifier: the auth module hands the stored secret to the one the HTTP app uses.
+    bind(JWT_VERIFIER)
+      .toResolvedValue((logger: Logger) => JwtVerifier.fromConfig(config, logger), [T.LOGGER])
+      .inSingletonScope();
     bind(HTTP_SERVER).toResolvedValue(
       (
         useCases: SyncUseCases,

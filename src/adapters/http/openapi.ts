@@ -6,8 +6,8 @@ type JsonSchema = Record<string, unknown>;
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'Invalid type, body or query; `details` names each field and why',
-  401: 'Missing, malformed, badly signed or expired token',
-  403: 'Valid token without the admin role',
+  401: 'Missing, malformed, badly signed or expired token, or the identity provider unreachable',
+  403: 'Valid token without a role, or a viewer asking for anything but GET or HEAD',
   404: 'Unknown route, or an agent that is not whitelisted or has no sync state',
   405: 'Method not allowed on this route (see the Allow header)',
   413: 'Body larger than the limit',
@@ -17,7 +17,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 };
 const COMMON_ERRORS = [404, 405, 500];
 /** The contract's version, not the package's: it changes only when a route or shape does. */
-const API_VERSION = '1.2.0';
+const API_VERSION = '1.3.0';
 
 /** OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target; `$schema` is implied. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

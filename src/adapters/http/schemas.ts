@@ -13,6 +13,7 @@ import {
 import { BREAKER_STATES } from '../../domain/breakers.js';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
+import { ROLES } from './roles.js';
 
 /**
  * Every request and response shape of the HTTP API, in one place: the same schemas validate
@@ -256,6 +257,13 @@ export const erpBreakerResponse = z.object({
   since: epochMs.nullable(),
   openUntil: epochMs.nullable(),
   window: z.object({ outcomes: count, failed: count }),
+});
+
+/** `subject` is the token's `sub`, null when it has none. */
+export const meResponse = z.object({
+  success: ok,
+  subject: z.string().nullable(),
+  role: z.enum(ROLES),
 });
 
 export const healthResponse = z.object({ success: ok, status: z.literal('ok') });

@@ -140,11 +140,39 @@ describe('admin API authentication', () => {
     expect(res.body).toEqual({ success: false, error: WRONG_ALG });
   });
 
-  it('answers 403 for a valid token without the admin role', async () => {
+  it('lets a viewer read, and answers 403 to its commands', async () => {
     const token = await signToken(SECRET, { role: 'viewer' });
-    const res = await status({ authorization: `Bearer ${token}` });
+    expect((await status({ authorization: `Bearer ${token}` })).status).toBe(200);
+    const res = await app.call('POST', '/api/sync/auto-sync/start', { token });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({ success: false, error: 'This route requires the admin role.' });
+    expect(res.body).toEqual({
+      success: false,
+      error: 'This route requires the admin role: a viewer may only read.',
+    });
+    expect(app.scheduler.isRunning()).toBe(false);
+  });
+
+  it("refuses a viewer's command before its body is read: a broken body is a 403, not a 400", async () => {
+    const res = await app.call('POST', '/api/sync/intervals/widgets', {
+      token: await signToken(SECRET, { role: 'viewer' }),
+      raw: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it.each([
+    ['another role', { role: 'operator' }],
+    ['a role of another type', { role: 7 as unknown as string }],
+  ])('answers 403 for a valid token with %s', async (_, claims) => {
+    const res = await status({
+      authorization: `Bearer ${await withClaims({ ...claims, exp: nowS() + 600 })}`,
+    });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      success: false,
+      error: 'The token carries neither the admin nor the viewer role (claim "role").',
+    });
   });
 
   it('authenticates before validating: a bad request without a token is a 401', async () => {

@@ -128,6 +128,7 @@ describe('operations routes', () => {
           'GET /api/sync/agents/{userId}',
           'POST /api/sync/agents/{userId}/reset',
           'GET /api/sync/erp-breaker',
+          'GET /api/sync/me',
           'GET /healthz',
           'GET /readyz',
           'GET /metrics',

@@ -50,6 +50,30 @@ describe('npm run token', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
   });
 
+  it('refuses a --role other than admin or viewer, with nothing on stdout', async () => {
+    const failure = await failureOf(token(['--role', 'root']));
+    expect(failure).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'token: --role must be admin or viewer, not "root"\n',
+    });
+  });
+
+  it('puts the role where JWT_ROLE_CLAIM says, as the service reads it', async () => {
+    const env = { JWT_SECRET: SECRET, JWT_ROLE_CLAIM: 'realm_access.roles' };
+    const { stdout } = await token(['--role', 'viewer'], env);
+    expect(decodeJwt(stdout.trim())).toMatchObject({ realm_access: { roles: 'viewer' } });
+    const app = await startApp({
+      jwt: new JwtVerifier({ secret: SECRET, roleClaim: 'realm_access.roles' }),
+    });
+    try {
+      const res = await app.call('GET', '/api/sync/me', { token: stdout.trim() });
+      expect(res.body).toEqual({ success: true, subject: 'admin-cli', role: 'viewer' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('sets iss and aud when JWT_ISSUER and JWT_AUDIENCE are set', async () => {
     const env = { JWT_SECRET: SECRET, JWT_ISSUER: 'https://auth.test', JWT_AUDIENCE: 'sync' };
     const { stdout } = await token([], env);

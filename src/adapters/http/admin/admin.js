@@ -50,6 +50,7 @@ const ui = {
   agentsTable: byId('agents-table'),
   agentRows: byId('agent-rows'),
   agentsMore: byId('agents-more'),
+  readOnly: byId('read-only'),
 };
 
 class ApiError extends Error {
@@ -230,6 +231,7 @@ function addRow(type) {
     step: 1,
     inputmode: 'numeric',
     required: true,
+    readonly: role !== 'admin',
     'aria-describedby': id('interval-error'),
   });
   const save = h(
@@ -627,6 +629,55 @@ function showView(name, focus = false) {
   for (const [key, panel] of Object.entries(ui.views)) panel.hidden = key !== name;
 }
 
+// -------------------------------------------------------------------------------- role
+
+/**
+ * 'admin' or 'viewer', from GET /me; undefined until it answered. Anything but admin sees the
+ * page read-only: admin.css hides the commands, the interval fields are read-only and a form
+ * submitted anyway (Enter in a field) is stopped before its handler. The server refuses a
+ * viewer's writes whatever the page does; this only keeps the page honest about it.
+ */
+let role;
+
+async function readRole() {
+  const me = await api('GET', '/me');
+  role = me.role;
+  document.body.dataset.role = role;
+  ui.readOnly.hidden = role === 'admin';
+  for (const input of ui.rows.querySelectorAll('.interval-input')) {
+    input.readOnly = role !== 'admin';
+  }
+}
+
+ui.dashboard.addEventListener(
+  'submit',
+  (event) => {
+    if (role === 'admin') return;
+    event.preventDefault();
+    event.stopPropagation();
+  },
+  true,
+);
+
+/** A token kept from before a reload: the role first, then the dashboard (read-only meanwhile). */
+async function resumeSession() {
+  while (token() && role === undefined) {
+    try {
+      await readRole();
+    } catch (error) {
+      if (isAuthError(error)) return signOut(`Signed out: ${error.message}`);
+      if (ui.dashboard.hidden) startDashboard();
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+    }
+  }
+  if (token() && ui.dashboard.hidden) startDashboard();
+}
+
+function startDashboard() {
+  showDashboard();
+  void refreshNow();
+}
+
 // ------------------------------------------------------------------------- refresh loop
 
 let timer;
@@ -699,6 +750,7 @@ ui.signInForm.addEventListener('submit', async (event) => {
   button.setAttribute('aria-disabled', 'true');
   sessionStorage.setItem(TOKEN_KEY, pasted);
   try {
+    await readRole();
     const data = await api('GET', `/monitoring/status?limit=${HISTORY_SHOWN}`);
     setFieldError(ui.token, ui.tokenError, '');
     ui.token.value = '';
@@ -769,7 +821,4 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void refreshNow();
 });
 
-if (token()) {
-  showDashboard();
-  void refreshNow();
-}
+if (token()) void resumeSession();
