@@ -3,6 +3,7 @@ import { CachingAgentRegistry } from '../src/adapters/agents/caching-agent-regis
 import { ManualClock } from '../src/adapters/memory/manual-clock.js';
 import { createPool } from '../src/adapters/postgres/pool.js';
 import { PostgresAgentRegistry } from '../src/adapters/postgres/postgres-agent-registry.js';
+import type { AgentActivity } from '../src/domain/activity.js';
 import type { AgentRegistry } from '../src/domain/ports/agent-registry.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import {
@@ -23,13 +24,24 @@ const WINDOWS = 5;
 const ROUNDS = 2;
 const CALLER_COUNTS = [4, 100] as const;
 
-/** Counts the lookups that leave the process for PostgreSQL. */
+/**
+ * Counts the lookups that leave the process for PostgreSQL: either list (the cache asks for
+ * the agents with their activity, the uncached baseline for the ids). activityKnown is not
+ * counted: after its one information_schema check it answers from memory.
+ */
 class CountingAgentRegistry implements AgentRegistry {
   calls = 0;
   constructor(private readonly source: AgentRegistry) {}
   listActiveAgentIds(): Promise<readonly string[]> {
     this.calls++;
     return this.source.listActiveAgentIds();
+  }
+  listAgents(): Promise<readonly AgentActivity[]> {
+    this.calls++;
+    return this.source.listAgents();
+  }
+  activityKnown(): Promise<boolean> {
+    return this.source.activityKnown();
   }
 }
 

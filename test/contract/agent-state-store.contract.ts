@@ -241,6 +241,54 @@ export function describeAgentStateStoreContract(
         }));
     });
 
+    describe('lastSuccesses', () => {
+      it('gives when each pair of the type last succeeded, and only pairs that ever did', () =>
+        withStore(async (store) => {
+          await store.recordEnqueued('orders', ['a-1', 'a-2', 'a-3', 'a-4'], NOW - HOUR);
+          await store.recordOutcomes(
+            [
+              outcome('a-1', true, NOW),
+              outcome('a-1', true, NOW + MIN),
+              outcome('a-2', false, NOW),
+              outcome('a-3', true, NOW - HOUR),
+              outcome('a-3', false, NOW), // a later failure keeps the last success
+              outcome('a-5', true, NOW, 'customers'),
+            ],
+            NOW + MIN,
+          );
+          expect(await store.lastSuccesses('orders')).toEqual(
+            new Map([
+              ['a-1', NOW + MIN],
+              ['a-3', NOW - HOUR],
+            ]),
+          );
+          expect(await store.lastSuccesses('customers')).toEqual(new Map([['a-5', NOW]]));
+          expect(await store.lastSuccesses('ddt')).toEqual(new Map());
+        }));
+
+      it('is not moved back by a late success, nor cleared by a reset', () =>
+        withStore(async (store) => {
+          await store.recordOutcomes([outcome('a-1', true, NOW)], NOW);
+          await store.recordOutcomes([outcome('a-1', true, NOW - MIN)], NOW);
+          await store.recordOutcomes(failures('a-1', 3, NOW + MIN), NOW + 3 * MIN);
+          await store.reset('a-1');
+          expect(await store.lastSuccesses('orders')).toEqual(new Map([['a-1', NOW]]));
+        }));
+
+      it('keeps shared types under service-account, and answers 1,000 agents in one call', () =>
+        withStore(async (store) => {
+          await store.recordOutcomes([outcome('service-account', true, NOW, 'prices')], NOW);
+          expect(await store.lastSuccesses('prices')).toEqual(new Map([['service-account', NOW]]));
+          await store.recordOutcomes(
+            ids(1000).map((id, i) => outcome(id, true, NOW + i, 'invoices')),
+            NOW + HOUR,
+          );
+          const successes = await store.lastSuccesses('invoices');
+          expect(successes.size).toBe(1000);
+          expect(successes.get('a-999')).toBe(NOW + 999);
+        }));
+    });
+
     describe('list', () => {
       it('pages 250 rows by 100 without duplicates or gaps, newest failure first', () =>
         withStore(async (store) => {
@@ -471,6 +519,7 @@ export function describeAgentStateStoreContract(
           () => store.recordOutcomes([outcome('a-1', true, NOW)], NOW),
           () => store.blockedPairs('orders', NOW),
           () => store.markProbing('orders', ['a-1']),
+          () => store.lastSuccesses('orders'),
           () => store.list({ limit: 10 }),
           () => store.agent('a-1'),
           () => store.reset('a-1'),

@@ -62,6 +62,10 @@ describe('Service on real PostgreSQL and Redis', () => {
       "select 1 from information_schema.tables where table_schema = 'agents' and table_name = 'users'",
     );
     expect(tables.rowCount).toBe(1);
+    // The table it created has no activity column: said once, at boot.
+    expect(logs.filter((l) => l.component === 'agent-registry').map((l) => l.msg)).toEqual([
+      'agents.users has no column last_activity_at: every agent counts as active for the activity tiers',
+    ]);
   });
 
   it('keeps a changed interval across a restart', async () => {

@@ -1,3 +1,4 @@
+import type { AgentActivity } from '../../domain/activity.js';
 import type { AgentRegistry } from '../../domain/ports/agent-registry.js';
 import type { Clock } from '../../domain/ports/clock.js';
 
@@ -10,14 +11,23 @@ export interface CacheEvents {
 
 const NO_EVENTS: CacheEvents = { lookup: () => {} };
 
+/** One answer of the source: both list shapes and whether activity means anything. */
+interface Snapshot {
+  readonly agents: readonly AgentActivity[];
+  readonly ids: readonly string[];
+  readonly activityKnown: boolean;
+  readonly at: number;
+}
+
 /**
  * Decorates any AgentRegistry with a time-to-live cache read through the Clock and a
  * single flight: callers arriving while a query runs share it, so the four agent types
  * firing in the same second cost one query, and a slow database never piles lookups up.
+ * One query of the agents with their activity serves listAgents and listActiveAgentIds alike.
  */
 export class CachingAgentRegistry implements AgentRegistry {
-  private cached: { ids: readonly string[]; at: number } | undefined;
-  private inFlight: Promise<readonly string[]> | undefined;
+  private cached: Snapshot | undefined;
+  private inFlight: Promise<Snapshot> | undefined;
 
   constructor(
     private readonly source: AgentRegistry,
@@ -26,10 +36,27 @@ export class CachingAgentRegistry implements AgentRegistry {
     private readonly events: CacheEvents = NO_EVENTS,
   ) {}
 
-  listActiveAgentIds(): Promise<readonly string[]> {
+  async listActiveAgentIds(): Promise<readonly string[]> {
+    return (await this.snapshot()).ids;
+  }
+
+  async listAgents(): Promise<readonly AgentActivity[]> {
+    return (await this.snapshot()).agents;
+  }
+
+  /**
+   * From the last answer, fresh or not, without a lookup event: whether the host records
+   * activity does not change between two lists, and each list refreshes it. Only before the
+   * first list does it wait for one.
+   */
+  async activityKnown(): Promise<boolean> {
+    return (this.cached ?? (await this.snapshot())).activityKnown;
+  }
+
+  private snapshot(): Promise<Snapshot> {
     if (this.cached && this.clock.now() - this.cached.at < this.ttlMs) {
       this.events.lookup('hit');
-      return Promise.resolve(this.cached.ids);
+      return Promise.resolve(this.cached);
     }
     if (this.inFlight) {
       this.events.lookup('shared');
@@ -43,15 +70,19 @@ export class CachingAgentRegistry implements AgentRegistry {
   }
 
   /** A failure falls back to the last known list; it only rejects when there never was one. */
-  private async query(): Promise<readonly string[]> {
+  private async query(): Promise<Snapshot> {
     try {
-      const ids = await this.source.listActiveAgentIds();
-      this.cached = { ids, at: this.clock.now() };
-      return ids;
+      const [agents, activityKnown] = await Promise.all([
+        this.source.listAgents(),
+        this.source.activityKnown(),
+      ]);
+      const ids = agents.map((agent) => agent.id);
+      this.cached = { agents, ids, activityKnown, at: this.clock.now() };
+      return this.cached;
     } catch (error) {
       if (!this.cached) throw error;
       this.events.lookup('stale', error);
-      return this.cached.ids;
+      return this.cached;
     }
   }
 }

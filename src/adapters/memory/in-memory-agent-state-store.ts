@@ -105,6 +105,17 @@ export class InMemoryAgentStateStore implements AgentStateStore {
     }
   }
 
+  async lastSuccesses(type: SyncType): Promise<ReadonlyMap<string, number>> {
+    this.check();
+    const successes = new Map<string, number>();
+    for (const pair of this.pairs.values()) {
+      if (pair.type === type && pair.lastCompletedAt !== null) {
+        successes.set(pair.userId, pair.lastCompletedAt);
+      }
+    }
+    return successes;
+  }
+
   async list(query: AgentListQuery): Promise<AgentListPage> {
     this.check();
     const matches = listFilter(query);

@@ -43,9 +43,13 @@ export const postgresModule = (config: Config, logger: Logger) =>
       config.databaseUrl,
       componentLog(logger, 'settings-feed'),
     );
+    const agentRegistry = new PostgresAgentRegistry(pool, {
+      column: config.agentActivityColumn,
+      log: componentLog(logger, 'agent-registry'),
+    });
     bind(PG_POOL).toConstantValue(pool);
     bind(SETTINGS_STORE).to(PostgresSettingsStore);
-    bind(T.SOURCE_AGENT_REGISTRY).to(PostgresAgentRegistry);
+    bind(T.SOURCE_AGENT_REGISTRY).toConstantValue(agentRegistry);
     bind(T.POSTGRES_RUN_LOG).to(PostgresRunLog);
     bind(SYNC_HISTORY).to(PostgresSyncHistory);
     bind(PAIR_BREAKER_RULES).toConstantValue(config.pairBreakerRules);
@@ -88,6 +92,17 @@ export const postgresModule = (config: Config, logger: Logger) =>
             ? `migrations applied: ${applied.join(', ')}`
             : 'database schema is up to date',
         );
+        if (signal.aborted) return;
+        // Says at boot whether the activity tiers apply (the registry keeps the answer). A
+        // failed check only delays that line: the first agent lookup checks again.
+        await agentRegistry
+          .activityKnown()
+          .catch((error: unknown) =>
+            logger.warn(
+              { step: 'migrate', err: error },
+              'agents.users could not be checked for the activity column yet: the first agent lookup tries again',
+            ),
+          );
       },
     });
   });

@@ -228,6 +228,17 @@ export class PostgresAgentStateStore implements AgentStateStore {
     });
   }
 
+  lastSuccesses(type: SyncType): Promise<ReadonlyMap<string, number>> {
+    return unreachableAs(READ, async () => {
+      const { rows } = await this.pool.query<{ user_id: string; last_completed_at: Date }>(
+        `select user_id, last_completed_at from system.sync_agent_state
+         where sync_type = $1 and last_completed_at is not null`,
+        [type],
+      );
+      return new Map(rows.map((row) => [row.user_id, row.last_completed_at.getTime()]));
+    });
+  }
+
   async list(query: AgentListQuery): Promise<AgentListPage> {
     const cutoff = staleSince(query); // refuses a bad query before any round trip
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);

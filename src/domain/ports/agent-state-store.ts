@@ -53,6 +53,12 @@ export interface AgentStateStore {
     now: number,
   ): Promise<{ readonly open: ReadonlySet<string>; readonly probe: ReadonlySet<string> }>;
   markProbing(type: SyncType, userIds: readonly string[]): Promise<void>;
+  /**
+   * When each pair of `type` last succeeded (`lastCompletedAt`, epoch ms), by agent id
+   * (`service-account` for a shared type); pairs that never succeeded are absent. One round
+   * trip, for ordering a tick's agents most stale first.
+   */
+  lastSuccesses(type: SyncType): Promise<ReadonlyMap<string, number>>;
   list(query: AgentListQuery): Promise<AgentListPage>;
   /** Every row of one agent (its agent types; shared types under `service-account`). */
   agent(userId: string): Promise<readonly PairState[]>;
