@@ -402,6 +402,9 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
         'Pause orders',
         'Run orders now',
         'Run for this agent',
+        'Save multipliers for orders',
+        'Save working hours for prices',
+        'Clear working hours for prices',
       ]) {
         expect(await p.getByRole('button', { name }).count(), name).toBe(0);
       }
@@ -418,6 +421,15 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
       expect(await field.inputValue()).toBe('12');
       expect(await field.getAttribute('readonly')).toBe('');
       await field.press('Enter');
+      const idle = p.getByLabel('Idle multiplier for orders');
+      expect(await idle.inputValue()).toBe('4');
+      expect(await idle.getAttribute('readonly')).toBe('');
+      await idle.press('Enter');
+      // The hours are shown; their form is a command, so opening them shows none.
+      const hours = p.locator('#type-rows tr[data-type="prices"] summary');
+      expect(await hours.textContent()).toBe('Hours: Any hour');
+      await hours.click();
+      expect(await p.getByLabel('Time zone for prices').isVisible()).toBe(false);
 
       await p.getByRole('tab', { name: 'Agents' }).click();
       await poll(() => p.locator('#agent-rows tr').count()).toBeGreaterThan(0);

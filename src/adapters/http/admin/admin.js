@@ -501,6 +501,7 @@ function tierForm(type) {
       step: 1,
       inputmode: 'numeric',
       required: true,
+      readonly: role !== 'admin',
       'aria-label': `${label} multiplier for ${type}`,
       'aria-describedby': error.id,
     });
@@ -509,7 +510,7 @@ function tierForm(type) {
   const save = h(
     'button',
     {
-      class: 'button small secondary',
+      class: 'button small secondary command',
       type: 'submit',
       'aria-label': `Save multipliers for ${type}`,
     },
@@ -612,7 +613,8 @@ function windowForm(type) {
   const summary = h('summary', { 'aria-label': `Working hours of ${type}` }, 'Hours: ', text);
   const form = h(
     'form',
-    { class: 'window-form', novalidate: true },
+    // A command as a whole: a viewer sees the hours in the summary, never the form.
+    { class: 'window-form command', novalidate: true },
     h('div', { class: 'window-times' }, from, h('span', { 'aria-hidden': 'true' }, '–'), to),
     h(
       'fieldset',
@@ -940,7 +942,7 @@ async function readRole() {
   role = me.role;
   document.body.dataset.role = role;
   ui.readOnly.hidden = role === 'admin';
-  for (const input of ui.rows.querySelectorAll('.interval-input')) {
+  for (const input of ui.rows.querySelectorAll('.interval-input, .multiplier-input')) {
     input.readOnly = role !== 'admin';
   }
 }
