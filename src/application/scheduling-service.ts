@@ -1,4 +1,4 @@
-import { enabledOf, intervalsOf, isNewer } from '../domain/desired-state.js';
+import { defaultTypeSettings, enabledOf, intervalsOf, isNewer } from '../domain/desired-state.js';
 import {
   gateJobs,
   readBreakers,
@@ -15,7 +15,7 @@ import type { Lease } from '../domain/ports/leader-election.js';
 import type { QueueInspector } from '../domain/ports/queue-inspector.js';
 import type { ReleaseLedger } from '../domain/ports/release-ledger.js';
 import type { RunLog } from '../domain/ports/run-log.js';
-import type { SyncSettings } from '../domain/ports/settings-store.js';
+import type { SyncSettings, TypeSettings } from '../domain/ports/settings-store.js';
 import type { DecisionClass, SyncHistory, TickDecision } from '../domain/ports/sync-history.js';
 import type { ReleaseReport, TickObserver, TickStage } from '../domain/ports/tick-observer.js';
 import {
@@ -210,6 +210,11 @@ export class SchedulingService {
     return this.desired
       ? enabledOf(this.desired)
       : (Object.fromEntries(SYNC_TYPES.map((t) => [t, true])) as Record<SyncType, boolean>);
+  }
+
+  /** The type's applied settings (multipliers, window ...); a fresh install's before any. */
+  settingsOf(type: SyncType): TypeSettings {
+    return this.desired?.types[type] ?? defaultTypeSettings(type);
   }
 
   scheduleOf(type: SyncType): TypeSchedule {

@@ -8,15 +8,18 @@ import type { AgentUseCases } from '../adapters/http/routes/agent-routes.js';
 import type { SyncUseCases } from '../adapters/http/routes/sync-routes.js';
 import { waitForDependencies } from '../adapters/wait-for-dependencies.js';
 import { FollowDesiredState } from '../application/follow-desired-state.js';
+import { ClearWorkingWindow } from '../application/clear-working-window.js';
 import { GetAgent } from '../application/get-agent.js';
 import { GetAutoSyncStatus } from '../application/get-auto-sync-status.js';
 import { GetErpBreaker } from '../application/get-erp-breaker.js';
 import { GetIntervals } from '../application/get-intervals.js';
 import { GetMonitoringStatus } from '../application/get-monitoring-status.js';
+import { GetTypeSettings } from '../application/get-type-settings.js';
 import { ListAgents } from '../application/list-agents.js';
 import { ResetAgent } from '../application/reset-agent.js';
 import { SchedulingService } from '../application/scheduling-service.js';
 import { SetSyncEnabled } from '../application/set-sync-enabled.js';
+import { SetWorkingWindow } from '../application/set-working-window.js';
 import { StartAutoSync } from '../application/start-auto-sync.js';
 import { StopAutoSync } from '../application/stop-auto-sync.js';
 import { TriggerSync } from '../application/trigger-sync.js';
@@ -135,6 +138,9 @@ export const applicationModule = (config: Config) =>
         getIntervals: new GetIntervals(scheduler),
         updateInterval: new UpdateInterval(scheduler, settings),
         setSyncEnabled: new SetSyncEnabled(scheduler, settings),
+        getTypeSettings: new GetTypeSettings(scheduler),
+        setWorkingWindow: new SetWorkingWindow(scheduler, settings),
+        clearWorkingWindow: new ClearWorkingWindow(scheduler, settings),
         triggerSync: new TriggerSync(agents, queue, clock, {
           ...(agentState ? { agentState } : {}),
           ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),

@@ -199,6 +199,91 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
     expect(await field.inputValue()).toBe('15');
   });
 
+  it('changes the tier multipliers beside the interval, checking their bounds first', async () => {
+    const idle = page.getByLabel('Idle multiplier for orders');
+    const offline = page.getByLabel('Offline multiplier for orders');
+    const save = page.getByRole('button', { name: 'Save multipliers for orders' });
+    await poll(() => idle.inputValue()).toBe('4');
+    expect(await offline.inputValue()).toBe('0');
+
+    const posts = () => requests.filter((url) => url.endsWith('/api/sync/intervals/orders')).length;
+    const before = posts();
+    await idle.fill('101');
+    await save.click();
+    await poll(() => page.locator('#tiers-error-orders').textContent()).toBe(
+      'Enter a whole number from 0 to 100.',
+    );
+    expect(await idle.getAttribute('aria-invalid')).toBe('true');
+    expect(posts()).toBe(before);
+
+    await idle.fill('6');
+    await offline.fill('2');
+    await save.click();
+    await poll(notice).toBe('Settings for orders set: idle multiplier 6, offline multiplier 2');
+    const { body } = await api('GET', '/intervals');
+    expect([body.idleMultipliers.orders, body.offlineMultipliers.orders]).toEqual([6, 2]);
+    expect(service.scheduler.settingsOf('orders')).toMatchObject({
+      intervalMinutes: 12,
+      idleMultiplier: 6,
+      offlineMultiplier: 2,
+    });
+
+    // Back to the defaults, so the later steps see the fleet as it was.
+    await idle.fill('4');
+    await offline.fill('0');
+    await save.click();
+    await poll(notice).toBe('Settings for orders set: idle multiplier 4, offline multiplier 0');
+  });
+
+  it('sets a working window through the page, then clears it', async () => {
+    const prices = row('prices');
+    const summary = prices.locator('summary');
+    const error = () => page.locator('#window-error-prices').textContent();
+    const puts = () => requests.filter((url) => url.endsWith('/api/sync/windows/prices')).length;
+    await poll(() => summary.textContent()).toBe('Hours: Any hour');
+    await summary.click();
+
+    const from = page.getByLabel('Working hours from for prices');
+    const to = page.getByLabel('Working hours to for prices');
+    const zone = page.getByLabel('Time zone for prices');
+    const save = page.getByRole('button', { name: 'Save working hours for prices' });
+    await from.fill('07:00');
+    await to.fill('07:00');
+    await save.click();
+    await poll(error).toBe('The window must not start and end at the same time.');
+    expect(puts()).toBe(0);
+
+    // What only the server can judge comes back word for word.
+    await to.fill('20:00');
+    for (const day of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']) {
+      await page.getByLabel(`${day} (prices)`).check();
+    }
+    for (const day of ['Sat', 'Sun']) await page.getByLabel(`${day} (prices)`).uncheck();
+    await zone.fill('Mars/Olympus');
+    await save.click();
+    await poll(error).toBe('timeZone must be an IANA time zone, e.g. Europe/Rome.');
+    expect(service.scheduler.settingsOf('prices').window).toBeNull();
+
+    const window = { from: '07:00', to: '20:00', days: [1, 2, 3, 4, 5], timeZone: 'Europe/Rome' };
+    await zone.fill('Europe/Rome');
+    await save.click();
+    await poll(notice).toBe('Working window for prices set to Mon–Fri 07:00–20:00 Europe/Rome');
+    expect(await error()).toBe('');
+    await poll(() => summary.textContent()).toBe('Hours: Mon–Fri 07:00–20:00 Europe/Rome');
+    expect((await api('GET', '/windows')).body.windows.prices).toEqual(window);
+    const { rows } = await db.pool.query(
+      "select working_window from system.sync_settings where sync_type = 'prices'",
+    );
+    expect(rows).toEqual([{ working_window: window }]);
+    expect(service.scheduler.settingsOf('prices').window).toEqual(window);
+
+    await page.getByRole('button', { name: 'Clear working hours for prices' }).click();
+    await poll(notice).toBe('Working window for prices cleared: it may sync at any hour');
+    await poll(() => summary.textContent()).toBe('Hours: Any hour');
+    expect(service.scheduler.settingsOf('prices').window).toBeNull();
+    await summary.click(); // closed again, as the later steps expect the page
+  });
+
   it("shows the server's refusal verbatim: an agent that is not whitelisted", async () => {
     // The page cannot know the whitelist, so only the server can refuse this one.
     const direct = await api('POST', '/trigger/orders', { userId: 'ghost' });
@@ -317,6 +402,9 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
         'Pause orders',
         'Run orders now',
         'Run for this agent',
+        'Save multipliers for orders',
+        'Save working hours for prices',
+        'Clear working hours for prices',
       ]) {
         expect(await p.getByRole('button', { name }).count(), name).toBe(0);
       }
@@ -333,6 +421,15 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
       expect(await field.inputValue()).toBe('12');
       expect(await field.getAttribute('readonly')).toBe('');
       await field.press('Enter');
+      const idle = p.getByLabel('Idle multiplier for orders');
+      expect(await idle.inputValue()).toBe('4');
+      expect(await idle.getAttribute('readonly')).toBe('');
+      await idle.press('Enter');
+      // The hours are shown; their form is a command, so opening them shows none.
+      const hours = p.locator('#type-rows tr[data-type="prices"] summary');
+      expect(await hours.textContent()).toBe('Hours: Any hour');
+      await hours.click();
+      expect(await p.getByLabel('Time zone for prices').isVisible()).toBe(false);
 
       await p.getByRole('tab', { name: 'Agents' }).click();
       await poll(() => p.locator('#agent-rows tr').count()).toBeGreaterThan(0);

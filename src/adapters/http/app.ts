@@ -16,6 +16,7 @@ import { identityRoutes } from './routes/identity-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
 import { syncRoutes, type SyncUseCases } from './routes/sync-routes.js';
+import { windowRoutes } from './routes/windows-routes.js';
 import { routingErrors } from './routing-errors.js';
 
 export interface HttpDeps {
@@ -57,6 +58,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   let openApi: object | undefined;
   const routes: Route[] = [
     ...syncRoutes(deps.useCases),
+    ...windowRoutes(deps.useCases),
     ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
     ...identityRoutes(),
     ...opsRoutes({

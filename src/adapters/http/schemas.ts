@@ -10,10 +10,14 @@ import {
   MAX_AGENT_LIMIT,
   MAX_CURSOR_LENGTH,
 } from '../../application/list-agents.js';
+import { AT_LEAST_ONE_SETTING, SETTINGS_FIELDS } from '../../application/update-interval.js';
+import { MAX_MULTIPLIER, MIN_MULTIPLIER } from '../../domain/activity.js';
 import { BREAKER_STATES } from '../../domain/breakers.js';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
+import { MULTIPLIER_RANGE } from '../../domain/tier-multipliers.js';
 import { ROLES } from './roles.js';
+import { isIanaTimeZone } from './time-zone.js';
 
 /**
  * Every request and response shape of the HTTP API, in one place: the same schemas validate
@@ -28,17 +32,82 @@ export const syncTypeParams = z.object({
   type: z.enum(ACCEPTED_TYPE_NAMES, { error: `must be one of ${SYNC_TYPES.join(', ')}` }),
 });
 
-/** No coercion: "10" is refused, as the domain refuses it. Extra fields are ignored. */
-export const updateIntervalBody = z.object(
-  {
-    intervalMinutes: z
-      .number({ error: (i) => (i.input === undefined ? 'is required' : 'must be a number') })
-      .int({ error: 'must be a whole number of minutes' })
-      .min(MIN_INTERVAL_MINUTES, { error: INTERVAL_RANGE })
-      .max(MAX_INTERVAL_MINUTES, { error: INTERVAL_RANGE }),
-  },
-  { error: 'must be a JSON object' },
-);
+const multiplier = (tier: string) =>
+  z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(MIN_MULTIPLIER, { error: MULTIPLIER_RANGE })
+    .max(MAX_MULTIPLIER, { error: MULTIPLIER_RANGE })
+    .optional()
+    .describe(`An ${tier} agent is synced once every this many intervals; 0 = never by ticks`);
+
+/**
+ * Any of the three, at least one; absent ones keep their value. No coercion: "10" is refused,
+ * as the domain refuses it. Extra fields are ignored (as they always were for this route).
+ */
+export const updateIntervalBody = z
+  .object(
+    {
+      intervalMinutes: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be a whole number of minutes' })
+        .min(MIN_INTERVAL_MINUTES, { error: INTERVAL_RANGE })
+        .max(MAX_INTERVAL_MINUTES, { error: INTERVAL_RANGE })
+        .optional(),
+      idleMultiplier: multiplier('idle'),
+      offlineMultiplier: multiplier('offline'),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .refine((body) => SETTINGS_FIELDS.some((field) => body[field] !== undefined), {
+    error: AT_LEAST_ONE_SETTING,
+  })
+  .describe(`At least one of ${SETTINGS_FIELDS.join(', ')}`);
+
+const HH_MM = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+const TIME = 'must be a time "HH:MM" from 00:00 to 23:59';
+/** A missing field says so, as a missing interval always did. */
+const orRequired =
+  (reason: string) =>
+  (issue: { input: unknown }): string =>
+    issue.input === undefined ? 'is required' : reason;
+const time = z.string({ error: orRequired(TIME) }).regex(HH_MM, { error: TIME });
+const DAY = 'must be an ISO weekday: a whole number from 1 (Monday) to 7 (Sunday)';
+const weekday = z
+  .number({ error: DAY })
+  .int({ error: DAY })
+  .min(1, { error: DAY })
+  .max(7, { error: DAY });
+
+/**
+ * PUT /windows/:type. Days may come in any order and are stored ascending; `to` earlier than
+ * `from` crosses midnight; an empty window (from = to) is refused. Extra fields are ignored.
+ */
+export const workingWindowBody = z
+  .object(
+    {
+      from: time.describe('Opens at, local to timeZone'),
+      to: time.describe('Closes at; earlier than from: the next day'),
+      days: z
+        .array(weekday, {
+          error: orRequired('must be an array of ISO weekdays (1 = Monday … 7 = Sunday)'),
+        })
+        .min(1, { error: 'must name at least one day' })
+        .refine((days) => new Set(days).size === days.length, { error: 'must not repeat a day' })
+        .transform((days) => [...days].sort((a, b) => a - b))
+        .describe('ISO weekdays the window opens on (1 = Monday … 7 = Sunday), no repeats'),
+      timeZone: z
+        .string({ error: orRequired('must be a string') })
+        .refine(isIanaTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Rome' })
+        .describe('An IANA time zone name, e.g. Europe/Rome; DST-safe'),
+    },
+    { error: 'must be a JSON object' },
+  )
+  // Only between two valid times: a malformed one is already reported as such.
+  .refine((window) => !HH_MM.test(window.from) || window.from !== window.to, {
+    path: ['to'],
+    error: 'must differ from "from": a window cannot be empty',
+  });
 
 export const triggerBody = z.object(
   {
@@ -115,13 +184,44 @@ export const errorBody = z.object({
 export const startResponse = z.object({ success: ok, running: z.boolean(), intervals });
 export const autoSyncStatusResponse = startResponse.extend({ enabled });
 export const stopResponse = z.object({ success: ok, running: z.literal(false) });
-export const intervalsResponse = z.object({ success: ok, intervals, enabled });
+const multipliers = perType(z.number().int());
+/** A stored window, as answered (the request schema above is what a client may send). */
+const workingWindow = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    days: z.array(z.number().int()),
+    timeZone: z.string(),
+  })
+  .nullable()
+  .describe('Working hours; null = any hour');
+const windows = perType(workingWindow);
+
+export const intervalsResponse = z.object({
+  success: ok,
+  intervals,
+  enabled,
+  idleMultipliers: multipliers,
+  offlineMultipliers: multipliers,
+  windows,
+});
 
 export const updateIntervalResponse = z.object({
   success: ok,
   message: z.string(),
   type: syncType,
   intervalMinutes: minutes,
+  idleMultiplier: z.number().int(),
+  offlineMultiplier: z.number().int(),
+});
+
+export const windowsResponse = z.object({ success: ok, windows });
+
+export const windowResponse = z.object({
+  success: ok,
+  type: syncType,
+  window: workingWindow,
+  message: z.string(),
 });
 
 export const triggerResponse = z.object({

@@ -12,6 +12,8 @@ import type { WorkingWindow } from '../../domain/working-hours.js';
 import { asAdapterFailure } from './failure.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
+const PATCH_FIELDS = ['intervalMinutes', 'idleMultiplier', 'offlineMultiplier'] as const;
+
 /** The desired state in memory; doubles as the feed that announces its own changes. */
 export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   private readonly types: Record<SyncType, TypeSettings>;
@@ -47,15 +49,22 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
     return this.saveTypeSettings(type, { intervalMinutes: minutes });
   }
 
+  /**
+   * Like the real store: only the patch's own fields, undefined ones left out, and an empty
+   * patch is no change at all (no version).
+   */
   async saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
     const defined = Object.fromEntries(
-      Object.entries(patch).filter(([, value]) => value !== undefined),
+      PATCH_FIELDS.filter((field) => patch[field] !== undefined).map((f) => [f, patch[f]]),
     );
+    if (Object.keys(defined).length === 0) return this.loadSettings();
     return this.write(() => (this.types[type] = { ...this.types[type], ...defined }));
   }
 
+  /** Keeps a copy, as a database would: the caller's object can change afterwards. */
   async saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
-    return this.write(() => (this.types[type] = { ...this.types[type], window }));
+    const copy = window && { ...window, days: [...window.days] };
+    return this.write(() => (this.types[type] = { ...this.types[type], window: copy }));
   }
 
   async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {

@@ -57,7 +57,7 @@ export class PostgresSettingsStore implements SettingsStore {
     ) as Record<SyncType, number>;
   }
 
-  saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
+  async saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes)
        values (${typeLiteral(type)}, ${integerLiteral(minutes)})
@@ -66,7 +66,7 @@ export class PostgresSettingsStore implements SettingsStore {
     );
   }
 
-  saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
+  async saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
     const columns: [string, number][] = [];
     if (patch.intervalMinutes !== undefined)
       columns.push(['interval_minutes', patch.intervalMinutes]);
@@ -88,7 +88,7 @@ export class PostgresSettingsStore implements SettingsStore {
     );
   }
 
-  saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
+  async saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
     const value = window === null ? 'null' : `${escapeLiteral(JSON.stringify(window))}::jsonb`;
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes, working_window)
@@ -98,7 +98,7 @@ export class PostgresSettingsStore implements SettingsStore {
     );
   }
 
-  saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
+  async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
     // A missing row is recreated with the interval loadSettings was already reporting for it.
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes, enabled)
@@ -108,7 +108,7 @@ export class PostgresSettingsStore implements SettingsStore {
     );
   }
 
-  saveRunning(running: boolean): Promise<SyncSettings> {
+  async saveRunning(running: boolean): Promise<SyncSettings> {
     return this.change(
       `insert into system.scheduler_state (id, running)
        values (true, ${booleanLiteral(running)})
@@ -124,7 +124,8 @@ export class PostgresSettingsStore implements SettingsStore {
    * change can land between the write and the snapshot: the snapshot is exactly what this
    * change made. (One round trip matters: a slow database costs one latency, not four.)
    * Parameters are not possible in a multi-statement query, so every value is rendered from
-   * an already validated type, integer or boolean.
+   * an already validated type, integer or boolean (or escaped JSON); a value that is not one is
+   * a bug, and the writers are async so that it rejects like any other failure, never throws.
    */
   private change(write: string): Promise<SyncSettings> {
     return unreachableAs(UNREACHABLE_SAVE, async () => {

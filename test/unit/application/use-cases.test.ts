@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { ClearWorkingWindow } from '../../../src/application/clear-working-window.js';
 import { FollowDesiredState } from '../../../src/application/follow-desired-state.js';
 import { GetAutoSyncStatus } from '../../../src/application/get-auto-sync-status.js';
 import { GetIntervals } from '../../../src/application/get-intervals.js';
+import { GetTypeSettings } from '../../../src/application/get-type-settings.js';
 import type { SchedulingService } from '../../../src/application/scheduling-service.js';
 import { SetSyncEnabled } from '../../../src/application/set-sync-enabled.js';
+import { SetWorkingWindow } from '../../../src/application/set-working-window.js';
 import { StartAutoSync } from '../../../src/application/start-auto-sync.js';
 import { StopAutoSync } from '../../../src/application/stop-auto-sync.js';
 import { TriggerSync } from '../../../src/application/trigger-sync.js';
 import { UpdateInterval } from '../../../src/application/update-interval.js';
 import { SchedulerError } from '../../../src/domain/errors.js';
+import { defaultTypeSettings } from '../../../src/domain/desired-state.js';
 import { DEFAULT_INTERVALS } from '../../../src/domain/interval.js';
 import type { SettingsFeed } from '../../../src/domain/ports/settings-feed.js';
 import type { SettingsStore } from '../../../src/domain/ports/settings-store.js';
@@ -152,7 +156,12 @@ describe('UpdateInterval', () => {
       type: 'sync-invoices',
       intervalMinutes: 25,
     });
-    expect(result).toEqual({ type: 'invoices', intervalMinutes: 25 });
+    expect(result).toEqual({
+      type: 'invoices',
+      intervalMinutes: 25,
+      idleMultiplier: 4,
+      offlineMultiplier: 0,
+    });
   });
 
   it('stores the value for every replica, then applies the version it committed', async () => {
@@ -178,7 +187,6 @@ describe('UpdateInterval', () => {
     [7.5, 'must be a whole number of minutes'],
     ['10', 'must be a number'],
     [null, 'must be a number'],
-    [undefined, 'must be a number'],
     [Number.NaN, 'must be a number'],
   ])(
     'refuses %s with a clear reason and touches neither store nor timers',
@@ -199,14 +207,91 @@ describe('UpdateInterval', () => {
 
   it('accepts the bounds 5 and 1440', async () => {
     const { update } = await build();
-    await expect(update.execute({ type: 'orders', intervalMinutes: 5 })).resolves.toEqual({
+    await expect(update.execute({ type: 'orders', intervalMinutes: 5 })).resolves.toMatchObject({
       type: 'orders',
       intervalMinutes: 5,
     });
-    await expect(update.execute({ type: 'orders', intervalMinutes: 1440 })).resolves.toEqual({
+    await expect(update.execute({ type: 'orders', intervalMinutes: 1440 })).resolves.toMatchObject({
       type: 'orders',
       intervalMinutes: 1440,
     });
+  });
+
+  it('refuses a command that sets nothing, before touching the store', async () => {
+    const { settings, update } = await build();
+    const saved = await settings.loadSettings();
+    const error = await update
+      .execute({ type: 'orders', intervalMinutes: undefined })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'invalidInput',
+      details: [
+        {
+          field: 'body',
+          reason: 'must set at least one of intervalMinutes, idleMultiplier, offlineMultiplier',
+        },
+      ],
+    });
+    expect(await settings.loadSettings()).toEqual(saved);
+  });
+
+  it('stores the multipliers with the interval as one version, keeping what is left out', async () => {
+    const { scheduler, settings, clock, update } = await build();
+    const before = scheduler.version();
+    const result = await update.execute({
+      type: 'ddt',
+      intervalMinutes: 30,
+      idleMultiplier: 6,
+      offlineMultiplier: 48,
+    });
+    expect(result).toEqual({
+      type: 'ddt',
+      intervalMinutes: 30,
+      idleMultiplier: 6,
+      offlineMultiplier: 48,
+    });
+    expect(scheduler.version()).toBe(before + 1);
+    expect(scheduler.settingsOf('ddt')).toMatchObject({ idleMultiplier: 6, offlineMultiplier: 48 });
+    expect(scheduler.scheduleOf('ddt').nextRunAt).toBe(clock.now() + 30 * MINUTE);
+
+    await update.execute({ type: 'ddt', offlineMultiplier: 0 });
+    expect((await settings.loadSettings()).types.ddt).toMatchObject({
+      intervalMinutes: 30,
+      idleMultiplier: 6,
+      offlineMultiplier: 0,
+    });
+  });
+
+  it("changing only a multiplier keeps the type's timer as it was", async () => {
+    const { scheduler, clock, update } = await build();
+    await advance(clock, 3 * MINUTE);
+    const next = scheduler.scheduleOf('orders').nextRunAt;
+    await update.execute({ type: 'orders', idleMultiplier: 2 });
+    expect(scheduler.settingsOf('orders').idleMultiplier).toBe(2);
+    expect(scheduler.scheduleOf('orders').nextRunAt).toBe(next);
+  });
+
+  it.each([
+    ['idleMultiplier', -1, 'must be between 0 and 100'],
+    ['idleMultiplier', 101, 'must be between 0 and 100'],
+    ['offlineMultiplier', 2.5, 'must be a whole number'],
+    ['offlineMultiplier', '4', 'must be a number'],
+    ['idleMultiplier', null, 'must be a number'],
+  ])('refuses %s %j, storing none of the fields given', async (field, value, reason) => {
+    const { settings, update } = await build();
+    const saved = await settings.loadSettings();
+    const error = await update
+      .execute({ type: 'orders', intervalMinutes: 30, [field]: value })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'invalidInput', details: [{ field, reason }] });
+    expect(await settings.loadSettings()).toEqual(saved);
+  });
+
+  it('accepts the multiplier bounds 0 and 100', async () => {
+    const { update } = await build();
+    await expect(
+      update.execute({ type: 'prices', idleMultiplier: 0, offlineMultiplier: 100 }),
+    ).resolves.toMatchObject({ idleMultiplier: 0, offlineMultiplier: 100 });
   });
 
   it('changes nothing and reports "unavailable" when the store is unreachable', async () => {
@@ -250,6 +335,59 @@ describe('SetSyncEnabled', () => {
   });
 });
 
+describe('SetWorkingWindow and ClearWorkingWindow', () => {
+  const WINDOW = { from: '07:00', to: '20:00', days: [1, 2, 3, 4, 5], timeZone: 'Europe/Rome' };
+
+  it('sets a window for every replica, applies it, and answers from what was stored', async () => {
+    const { scheduler, settings, start } = aScheduler();
+    await start();
+    const result = await new SetWorkingWindow(scheduler, settings).execute({
+      type: 'sync-prices',
+      window: WINDOW,
+    });
+    expect(result).toEqual({ type: 'prices', window: WINDOW });
+    const stored = await settings.loadSettings();
+    expect(stored.types.prices.window).toEqual(WINDOW);
+    expect(scheduler.version()).toBe(stored.version);
+    expect(scheduler.settingsOf('prices').window).toEqual(WINDOW);
+  });
+
+  it('clears it, idempotently', async () => {
+    const { scheduler, settings, start } = aScheduler();
+    await start();
+    await new SetWorkingWindow(scheduler, settings).execute({ type: 'orders', window: WINDOW });
+    const clear = new ClearWorkingWindow(scheduler, settings);
+    for (let i = 0; i < 2; i++) {
+      expect(await clear.execute({ type: 'orders' })).toEqual({ type: 'orders', window: null });
+      expect(scheduler.settingsOf('orders').window).toBeNull();
+    }
+  });
+
+  it('refuses an unknown type before touching the store', async () => {
+    const { scheduler, settings } = aScheduler();
+    settings.failWith(new Error('must not be called'));
+    for (const run of [
+      () => new SetWorkingWindow(scheduler, settings).execute({ type: 'x', window: WINDOW }),
+      () => new ClearWorkingWindow(scheduler, settings).execute({ type: 'x' }),
+    ]) {
+      await expect(run()).rejects.toMatchObject({
+        kind: 'invalidInput',
+        details: [{ field: 'type' }],
+      });
+    }
+  });
+
+  it('lists every type through GetTypeSettings', async () => {
+    const { scheduler, settings, start } = aScheduler();
+    await start();
+    await new SetWorkingWindow(scheduler, settings).execute({ type: 'ddt', window: WINDOW });
+    const all = await new GetTypeSettings(scheduler).execute();
+    expect(Object.keys(all)).toEqual([...SYNC_TYPES]);
+    expect(all.ddt.window).toEqual(WINDOW);
+    expect(all.orders).toEqual(defaultTypeSettings('orders'));
+  });
+});
+
 describe('a command whose store fails', () => {
   const commands: [string, (scheduler: SchedulingService, store: SettingsStore) => unknown][] = [
     ['StartAutoSync', (scheduler, store) => new StartAutoSync(scheduler, store).execute()],
@@ -263,6 +401,23 @@ describe('a command whose store fails', () => {
       'SetSyncEnabled',
       (scheduler, store) =>
         new SetSyncEnabled(scheduler, store).execute({ type: 'orders', enabled: false }),
+    ],
+    [
+      'UpdateInterval (multipliers)',
+      (scheduler, store) =>
+        new UpdateInterval(scheduler, store).execute({ type: 'orders', idleMultiplier: 2 }),
+    ],
+    [
+      'SetWorkingWindow',
+      (scheduler, store) =>
+        new SetWorkingWindow(scheduler, store).execute({
+          type: 'orders',
+          window: { from: '07:00', to: '20:00', days: [1], timeZone: 'UTC' },
+        }),
+    ],
+    [
+      'ClearWorkingWindow',
+      (scheduler, store) => new ClearWorkingWindow(scheduler, store).execute({ type: 'orders' }),
     ],
   ];
 

@@ -11,6 +11,13 @@ describe('while the service shuts down', () => {
       ['POST', '/api/sync/auto-sync/start'],
       ['POST', '/api/sync/auto-sync/stop'],
       ['POST', '/api/sync/intervals/orders', { intervalMinutes: 30 }],
+      ['POST', '/api/sync/intervals/orders', { idleMultiplier: 2, offlineMultiplier: 8 }],
+      [
+        'PUT',
+        '/api/sync/windows/orders',
+        { from: '07:00', to: '20:00', days: [1, 2, 3, 4, 5], timeZone: 'Europe/Rome' },
+      ],
+      ['DELETE', '/api/sync/windows/prices'],
       ['POST', '/api/sync/pause/orders'],
       ['POST', '/api/sync/trigger/orders'],
     ];
@@ -33,6 +40,7 @@ describe('while the service shuts down', () => {
     app = await startApp({ draining: true });
     expect((await app.call('GET', '/api/sync/auto-sync/status')).status).toBe(200);
     expect((await app.call('GET', '/api/sync/monitoring/status')).status).toBe(200);
+    expect((await app.call('GET', '/api/sync/windows')).status).toBe(200);
   });
 
   it('still asks for a token first', async () => {

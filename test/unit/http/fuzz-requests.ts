@@ -40,6 +40,7 @@ const ROUTES = [
   '/api/sync/auto-sync/stop',
   '/api/sync/intervals',
   '/api/sync/monitoring/status',
+  '/api/sync/windows',
   '/api/sync/pause/orders',
   '/api/sync/resume/orders',
   '/healthz',
@@ -52,6 +53,7 @@ const TYPED_ROUTES = [
   '/api/sync/trigger/',
   '/api/sync/pause/',
   '/api/sync/resume/',
+  '/api/sync/windows/',
 ];
 const METHODS = ['GET', 'GET', 'POST', 'POST', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 const RARE_METHODS = ['OPTIONS', 'PROPFIND', 'PURGE', 'SEARCH', 'MKCOL', 'LOCK', 'REPORT'];
@@ -123,7 +125,19 @@ function jsonValue(rng: Rng, depth: number): unknown {
     case 5:
       return Array.from({ length: rng.int(4) }, () => jsonValue(rng, depth + 1));
     default: {
-      const keys = ['intervalMinutes', 'userId', '__proto__', 'constructor', randomString(rng, 6)];
+      const keys = [
+        'intervalMinutes',
+        'idleMultiplier',
+        'offlineMultiplier',
+        'userId',
+        'from',
+        'to',
+        'days',
+        'timeZone',
+        '__proto__',
+        'constructor',
+        randomString(rng, 6),
+      ];
       return Object.fromEntries(
         keys.filter(() => rng.chance(0.5)).map((k) => [k, jsonValue(rng, depth + 1)]),
       );
@@ -140,7 +154,14 @@ function body(rng: Rng): string | undefined {
     case 2:
       return JSON.stringify({ intervalMinutes: rng.pick([5, 10, 60, 1440]) });
     case 3:
-      return JSON.stringify({ userId: rng.pick(['a-1', 'a-2', 'nobody']) });
+      return rng.chance(0.5)
+        ? JSON.stringify({ userId: rng.pick(['a-1', 'a-2', 'nobody']) })
+        : JSON.stringify({
+            from: rng.pick(['07:00', '23:59', '24:00', '7:00']),
+            to: rng.pick(['20:00', '07:00', '00:00']),
+            days: rng.pick([[1, 2, 3, 4, 5], [], [7, 7], [0], [6, 7]]),
+            timeZone: rng.pick(['Europe/Rome', 'UTC', 'Mars/Olympus', '+01:00', '']),
+          });
     case 4: {
       const text = JSON.stringify(jsonValue(rng, 0)) ?? 'null';
       return rng.chance(0.3) ? text.slice(0, rng.int(text.length)) : text;
@@ -185,6 +206,8 @@ function aimed(rng: Rng): [string, string] {
     ['POST', `/api/sync/trigger/sync-${type}`],
     ['POST', `/api/sync/pause/${type}`],
     ['POST', `/api/sync/resume/sync-${type}`],
+    ['PUT', `/api/sync/windows/${type}`],
+    ['DELETE', `/api/sync/windows/sync-${type}`],
     ['POST', '/api/sync/auto-sync/start'],
     ['POST', '/api/sync/auto-sync/stop'],
     ['GET', `/api/sync/monitoring/status?limit=${rng.pick(['1', '10', '100', '0', 'x', ''])}`],

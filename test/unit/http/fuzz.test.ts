@@ -78,7 +78,7 @@ describe(`HTTP fuzz (seed ${SEED})`, () => {
     for (const status of [200, 202, 400, 401, 403, 404, 405, 413, 415]) {
       expect(statuses, `status ${status} never seen`).toContain(status);
     }
-    for (const route of ['/api/sync/pause/', '/api/sync/resume/']) {
+    for (const route of ['/api/sync/pause/', '/api/sync/resume/', '/api/sync/windows/']) {
       const served = outcomes.some((o) => o.status === 200 && o.request.path.startsWith(route));
       expect(served, `${route} never served`).toBe(true);
     }

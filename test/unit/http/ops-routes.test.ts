@@ -124,6 +124,9 @@ describe('operations routes', () => {
           'POST /api/sync/pause/{type}',
           'POST /api/sync/resume/{type}',
           'GET /api/sync/monitoring/status',
+          'GET /api/sync/windows',
+          'PUT /api/sync/windows/{type}',
+          'DELETE /api/sync/windows/{type}',
           'GET /api/sync/agents',
           'GET /api/sync/agents/{userId}',
           'POST /api/sync/agents/{userId}/reset',
@@ -143,12 +146,19 @@ describe('operations routes', () => {
       const op = doc.paths['/api/sync/intervals/{type}'].post;
       const body = op.requestBody.content['application/json'].schema;
       expect(op.requestBody.required).toBe(true);
-      expect(body.required).toEqual(['intervalMinutes']);
+      // Any of the three, at least one (the use case and the schema both say so).
+      expect(body.required).toBeUndefined();
+      expect(body.description).toBe(
+        'At least one of intervalMinutes, idleMultiplier, offlineMultiplier',
+      );
       expect(body.properties.intervalMinutes).toEqual({
         type: 'integer',
         minimum: 5,
         maximum: 1440,
       });
+      for (const tier of ['idleMultiplier', 'offlineMultiplier']) {
+        expect(body.properties[tier]).toMatchObject({ type: 'integer', minimum: 0, maximum: 100 });
+      }
       expect(op.parameters[0]).toMatchObject({ name: 'type', in: 'path', required: true });
       expect(op.parameters[0].schema.enum).toContain('sync-orders');
       expect(op.security).toEqual([{ bearerAuth: [] }]);

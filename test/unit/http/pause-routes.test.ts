@@ -68,7 +68,11 @@ describe('pausing and resuming a sync type', () => {
         enabled,
       });
       const intervals = await app.call('GET', '/api/sync/intervals');
-      expect(intervals.body).toEqual({ success: true, intervals: DEFAULT_INTERVALS, enabled });
+      expect(schema.intervalsResponse.parse(intervals.body)).toMatchObject({
+        success: true,
+        intervals: DEFAULT_INTERVALS,
+        enabled,
+      });
     });
   });
 

@@ -79,6 +79,9 @@ describe('admin API routes', () => {
         success: true,
         intervals: DEFAULT_INTERVALS,
         enabled: ALL_ENABLED,
+        idleMultipliers: Object.fromEntries(SYNC_TYPES.map((t) => [t, 4])),
+        offlineMultipliers: Object.fromEntries(SYNC_TYPES.map((t) => [t, 0])),
+        windows: Object.fromEntries(SYNC_TYPES.map((t) => [t, null])),
       });
     });
 
@@ -92,6 +95,8 @@ describe('admin API routes', () => {
         message: 'Interval for orders set to 12 minutes',
         type: 'orders',
         intervalMinutes: 12,
+        idleMultiplier: 4,
+        offlineMultiplier: 0,
       });
       expect((await app.settings.loadIntervals()).orders).toBe(12);
       expect((await app.call('GET', '/api/sync/intervals')).body.intervals.orders).toBe(12);
@@ -123,7 +128,6 @@ describe('admin API routes', () => {
       ['7.5', { intervalMinutes: 7.5 }, 'must be a whole number of minutes'],
       ['"10"', { intervalMinutes: '10' }, 'must be a number'],
       ['null', { intervalMinutes: null }, 'must be a number'],
-      ['missing', {}, 'is required'],
     ])('refuses intervalMinutes %s with 400 and changes nothing', async (_, json, reason) => {
       const res = await app.call('POST', '/api/sync/intervals/orders', { json });
       expect(res.status).toBe(400);
@@ -133,6 +137,19 @@ describe('admin API routes', () => {
         details: [{ field: 'intervalMinutes', reason }],
       });
       expect((await app.settings.loadIntervals()).orders).toBe(DEFAULT_INTERVALS.orders);
+    });
+
+    it('refuses a body that sets nothing, naming the fields it may set', async () => {
+      const reason = 'must set at least one of intervalMinutes, idleMultiplier, offlineMultiplier';
+      for (const json of [{}, { note: 'nightly' }]) {
+        const res = await app.call('POST', '/api/sync/intervals/orders', { json });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({
+          success: false,
+          error: `body ${reason}.`,
+          details: [{ field: 'body', reason }],
+        });
+      }
     });
 
     it('refuses a body that is not an object', async () => {

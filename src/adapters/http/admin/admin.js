@@ -419,6 +419,304 @@ function render(data) {
   ui.updated.textContent = formatTime(now);
 }
 
+// ----------------------------------------------- tier multipliers and working hours (per type)
+// Mounted into each type row's interval cell once GET /intervals has answered; kept apart from
+// addRow so that the row itself stays as it was.
+
+// The API's bounds (src/domain/activity.ts), checked here too.
+const MIN_MULTIPLIER = 0;
+const MAX_MULTIPLIER = 100;
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const HH_MM = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
+const DEFAULT_WINDOW = { from: '07:00', to: '20:00', days: [1, 2, 3, 4, 5] };
+const typeExtras = new Map();
+
+/** "Mon–Fri", "Mon, Wed, Fri": runs of three days or more as a range (as the API says it). */
+function describeDays(days) {
+  const runs = [];
+  for (const day of days) {
+    const last = runs.at(-1);
+    if (last && last.at(-1) === day - 1) last.push(day);
+    else runs.push([day]);
+  }
+  const name = (day) => DAY_NAMES[day - 1] ?? String(day);
+  return runs
+    .flatMap((run) => (run.length >= 3 ? [`${name(run[0])}–${name(run.at(-1))}`] : run.map(name)))
+    .join(', ');
+}
+
+/** E.g. "Mon–Fri 07:00–20:00 Europe/Rome"; no window: any hour. */
+const describeWindow = (window) =>
+  window
+    ? `${describeDays(window.days)} ${window.from}–${window.to} ${window.timeZone}`
+    : 'Any hour';
+
+function checkMultiplier(text) {
+  const value = text.trim();
+  const n = Number(value);
+  return /^\d+$/.test(value) && n >= MIN_MULTIPLIER && n <= MAX_MULTIPLIER
+    ? ''
+    : `Enter a whole number from ${MIN_MULTIPLIER} to ${MAX_MULTIPLIER}.`;
+}
+
+function checkWindow(window) {
+  if (!HH_MM.test(window.from) || !HH_MM.test(window.to)) return 'Enter both times as HH:MM.';
+  if (window.from === window.to) return 'The window must not start and end at the same time.';
+  if (window.days.length === 0) return 'Choose at least one day.';
+  if (!window.timeZone) return 'Enter a time zone, e.g. Europe/Rome.';
+  return '';
+}
+
+/** One list of zone names for every time zone field (UTC is not among Intl's own). */
+function timeZoneList() {
+  let list = byId('time-zones');
+  if (list) return list.id;
+  const zones = ['UTC', ...(Intl.supportedValuesOf?.('timeZone') ?? [])];
+  list = h('datalist', { id: 'time-zones' }, ...zones.map((zone) => h('option', { value: zone })));
+  document.body.append(list);
+  return list.id;
+}
+
+/** An input that the refresh must not overwrite while it is being edited. */
+function keepWhileEdited(input, onEdit) {
+  input.addEventListener('input', () => {
+    input.dataset.dirty = 'true';
+    onEdit();
+  });
+  return (value) => {
+    if (document.activeElement !== input && !input.dataset.dirty) input.value = value;
+  };
+}
+
+function tierForm(type) {
+  const id = (part) => `${part}-${type}`;
+  const error = h('p', { id: id('tiers-error'), class: 'field-error', role: 'alert' });
+  const input = (tier, label) =>
+    h('input', {
+      id: id(`${tier}-multiplier`),
+      class: 'multiplier-input',
+      type: 'number',
+      min: MIN_MULTIPLIER,
+      max: MAX_MULTIPLIER,
+      step: 1,
+      inputmode: 'numeric',
+      required: true,
+      readonly: role !== 'admin',
+      'aria-label': `${label} multiplier for ${type}`,
+      'aria-describedby': error.id,
+    });
+  const idle = input('idle', 'Idle');
+  const offline = input('offline', 'Offline');
+  const save = h(
+    'button',
+    {
+      class: 'button small secondary command',
+      type: 'submit',
+      'aria-label': `Save multipliers for ${type}`,
+    },
+    'Save',
+  );
+  const form = h(
+    'form',
+    {
+      class: 'tier-form',
+      novalidate: true,
+      title: 'An idle agent syncs once every N intervals, an offline one too (0 = never by ticks)',
+    },
+    h('span', { class: 'unit', 'aria-hidden': 'true' }, 'Idle ×'),
+    idle,
+    h('span', { class: 'unit', 'aria-hidden': 'true' }, 'Offline ×'),
+    offline,
+    save,
+  );
+  const clearError = () => {
+    setFieldError(idle, error, '');
+    offline.removeAttribute('aria-invalid');
+  };
+  const setIdle = keepWhileEdited(idle, clearError);
+  const setOffline = keepWhileEdited(offline, clearError);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    for (const field of [idle, offline]) {
+      const problem = checkMultiplier(field.value);
+      setFieldError(field, error, problem);
+      if (problem) {
+        field.focus();
+        return;
+      }
+    }
+    void act(
+      save,
+      async () => {
+        const result = await api('POST', `/intervals/${encodeURIComponent(type)}`, {
+          idleMultiplier: Number(idle.value.trim()),
+          offlineMultiplier: Number(offline.value.trim()),
+        });
+        delete idle.dataset.dirty;
+        delete offline.dataset.dirty;
+        notify(result.message);
+      },
+      (message) => setFieldError(idle, error, message),
+    );
+  });
+  return {
+    elements: [form, error],
+    update({ idleMultiplier, offlineMultiplier }) {
+      setIdle(String(idleMultiplier));
+      setOffline(String(offlineMultiplier));
+    },
+  };
+}
+
+function windowForm(type) {
+  const id = (part) => `${part}-${type}`;
+  const error = h('p', { id: id('window-error'), class: 'field-error', role: 'alert' });
+  const time = (part, label) =>
+    h('input', {
+      id: id(`window-${part}`),
+      type: 'time',
+      required: true,
+      'aria-label': `${label} for ${type}`,
+      'aria-describedby': error.id,
+    });
+  const from = time('from', 'Working hours from');
+  const to = time('to', 'Working hours to');
+  const days = DAY_NAMES.map((name, index) =>
+    h('input', { type: 'checkbox', value: index + 1, 'aria-label': `${name} (${type})` }),
+  );
+  const zone = h('input', {
+    id: id('window-zone'),
+    type: 'text',
+    list: timeZoneList(),
+    autocomplete: 'off',
+    spellcheck: 'false',
+    placeholder: 'Europe/Rome',
+    required: true,
+    'aria-label': `Time zone for ${type}`,
+    'aria-describedby': error.id,
+  });
+  const save = h(
+    'button',
+    { class: 'button small', type: 'submit', 'aria-label': `Save working hours for ${type}` },
+    'Save hours',
+  );
+  const clear = h(
+    'button',
+    {
+      class: 'button small secondary',
+      type: 'button',
+      'aria-label': `Clear working hours for ${type}`,
+    },
+    'Clear',
+  );
+  const text = h('span', { class: 'window-text' });
+  const summary = h('summary', { 'aria-label': `Working hours of ${type}` }, 'Hours: ', text);
+  const form = h(
+    'form',
+    // A command as a whole: a viewer sees the hours in the summary, never the form.
+    { class: 'window-form command', novalidate: true },
+    h('div', { class: 'window-times' }, from, h('span', { 'aria-hidden': 'true' }, '–'), to),
+    h(
+      'fieldset',
+      { class: 'window-days' },
+      h('legend', { class: 'visually-hidden' }, `Days for ${type}`),
+      ...days.map((box, index) => h('label', {}, box, DAY_NAMES[index])),
+    ),
+    h('label', { class: 'window-zone' }, h('span', { class: 'unit' }, 'Time zone'), zone),
+    h('div', { class: 'actions' }, save, clear),
+  );
+  const details = h('details', { class: 'window-details' }, summary, form, error);
+
+  let saved = null;
+  let edited = false;
+  const fill = (window) => {
+    const shown = window ?? {
+      ...DEFAULT_WINDOW,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    };
+    from.value = shown.from;
+    to.value = shown.to;
+    for (const box of days) box.checked = shown.days.includes(Number(box.value));
+    zone.value = shown.timeZone;
+  };
+  const show = (window) => {
+    saved = window;
+    text.textContent = describeWindow(window);
+    details.dataset.window = window ? 'set' : 'none';
+    if (!edited) fill(window);
+  };
+  form.addEventListener('input', () => {
+    edited = true;
+    setFieldError(zone, error, '');
+  });
+  // Closing the form forgets what was typed: it shows the saved window again next time.
+  details.addEventListener('toggle', () => {
+    if (details.open) return;
+    edited = false;
+    setFieldError(zone, error, '');
+    fill(saved);
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const window = {
+      from: from.value,
+      to: to.value,
+      days: days.filter((box) => box.checked).map((box) => Number(box.value)),
+      timeZone: zone.value.trim(),
+    };
+    const problem = checkWindow(window);
+    setFieldError(zone, error, problem);
+    if (problem) return;
+    void act(
+      save,
+      async () => {
+        const result = await api('PUT', `/windows/${encodeURIComponent(type)}`, window);
+        edited = false;
+        show(result.window);
+        notify(result.message);
+      },
+      (message) => setFieldError(zone, error, message),
+    );
+  });
+  clear.addEventListener('click', () =>
+    act(
+      clear,
+      async () => {
+        const result = await api('DELETE', `/windows/${encodeURIComponent(type)}`);
+        edited = false;
+        show(result.window);
+        notify(result.message);
+      },
+      (message) => setFieldError(zone, error, message),
+    ),
+  );
+  return { elements: [details], update: ({ window }) => show(window) };
+}
+
+function mountTypeExtras(type) {
+  const host = [...ui.rows.querySelectorAll('tr[data-type]')]
+    .find((row) => row.dataset.type === type)
+    ?.querySelector('.interval-cell');
+  if (!host) return undefined;
+  const parts = [tierForm(type), windowForm(type)];
+  host.append(...parts.flatMap((part) => part.elements));
+  const entry = { update: (settings) => parts.forEach((part) => part.update(settings)) };
+  typeExtras.set(type, entry);
+  return entry;
+}
+
+/** From GET /intervals; a service without multipliers or windows (older) shows nothing more. */
+function renderTypeSettings(data) {
+  if (!data?.idleMultipliers || !data.offlineMultipliers || !data.windows) return;
+  for (const type of Object.keys(data.windows)) {
+    (typeExtras.get(type) ?? mountTypeExtras(type))?.update({
+      idleMultiplier: data.idleMultipliers[type],
+      offlineMultiplier: data.offlineMultipliers[type],
+      window: data.windows[type],
+    });
+  }
+}
+
 // ------------------------------------------------------------------------- ERP breaker
 
 const isoOf = (epochMs) =>
@@ -644,7 +942,7 @@ async function readRole() {
   role = me.role;
   document.body.dataset.role = role;
   ui.readOnly.hidden = role === 'admin';
-  for (const input of ui.rows.querySelectorAll('.interval-input')) {
+  for (const input of ui.rows.querySelectorAll('.interval-input, .multiplier-input')) {
     input.readOnly = role !== 'admin';
   }
 }
@@ -689,13 +987,15 @@ async function refreshNow() {
   clearTimeout(timer);
   const read = ++latest;
   try {
-    const [data, erp, agents] = await Promise.all([
+    const [data, erp, agents, settings] = await Promise.all([
       api('GET', `/monitoring/status?limit=${HISTORY_SHOWN}`),
       readErp(),
       view === 'agents' ? readAgents() : undefined,
+      api('GET', '/intervals'),
     ]);
     if (read !== latest) return;
     render(data);
+    renderTypeSettings(settings);
     renderErp(erp);
     renderAgents(agents);
     clearAlert('refresh');

@@ -6,7 +6,7 @@ import type { z } from 'zod';
  * /openapi.json is generated from the rest, so every route served is a route documented.
  */
 export interface Route {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   /** Koa/path-to-regexp syntax, e.g. `/api/sync/intervals/:type`. */
   readonly path: string;
   readonly summary: string;

@@ -5,12 +5,15 @@ import type { SetSyncEnabled } from '../../../application/set-sync-enabled.js';
 import type { StartAutoSync } from '../../../application/start-auto-sync.js';
 import type { StopAutoSync } from '../../../application/stop-auto-sync.js';
 import type { TriggerSync } from '../../../application/trigger-sync.js';
-import type { UpdateInterval } from '../../../application/update-interval.js';
+import type { UpdateInterval, UpdatedTypeSettings } from '../../../application/update-interval.js';
+import { SYNC_TYPES, type SyncType } from '../../../domain/sync-types.js';
 import * as s from '../schemas.js';
 import { parseInput } from '../validation.js';
 import type { Route } from './route.js';
+import type { WindowUseCases } from './windows-routes.js';
 
-export interface SyncUseCases {
+/** Every use case the admin API drives (the agent routes have their own). */
+export interface SyncUseCases extends WindowUseCases {
   readonly startAutoSync: StartAutoSync;
   readonly stopAutoSync: StopAutoSync;
   readonly getAutoSyncStatus: GetAutoSyncStatus;
@@ -70,22 +73,34 @@ export function syncRoutes(u: SyncUseCases): Route[] {
     {
       method: 'get',
       path: `${BASE}/intervals`,
-      summary: 'The interval of each sync type (minutes), and which types are enabled',
+      summary:
+        'Per sync type: interval (minutes), enabled, idle and offline multipliers, working window',
       auth: true,
-      success: ok('Intervals in force', s.intervalsResponse),
+      success: ok('Settings in force', s.intervalsResponse),
       errors: AUTH,
       handle: async (ctx) => {
-        const [intervals, { enabled }] = await Promise.all([
+        const [intervals, { enabled }, settings] = await Promise.all([
           u.getIntervals.execute(),
           u.getAutoSyncStatus.execute(),
+          u.getTypeSettings.execute(),
         ]);
-        ctx.body = { success: true, intervals, enabled };
+        const each = <K extends keyof (typeof settings)[SyncType]>(key: K) =>
+          Object.fromEntries(SYNC_TYPES.map((type) => [type, settings[type][key]]));
+        ctx.body = {
+          success: true,
+          intervals,
+          enabled,
+          idleMultipliers: each('idleMultiplier'),
+          offlineMultipliers: each('offlineMultiplier'),
+          windows: each('window'),
+        };
       },
     },
     {
       method: 'post',
       path: `${BASE}/intervals/:type`,
-      summary: "Store a type's interval, then apply it from its next cycle",
+      summary:
+        "Store a type's interval and/or idle and offline multipliers (one change), then apply them from its next cycle",
       auth: true,
       params: s.syncTypeParams,
       body: { schema: s.updateIntervalBody, required: true },
@@ -93,10 +108,15 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       errors: [...AUTH, ...BODY, 503],
       handle: async (ctx) => {
         const { type } = parseInput(s.syncTypeParams, ctx.params);
-        const { intervalMinutes } = parseInput(s.updateIntervalBody, ctx.request.body);
-        const result = await u.updateInterval.execute({ type, intervalMinutes });
-        const message = `Interval for ${result.type} set to ${result.intervalMinutes} minutes`;
-        ctx.body = { success: true, message, ...result };
+        const body = parseInput(s.updateIntervalBody, ctx.request.body);
+        const { intervalMinutes, idleMultiplier, offlineMultiplier } = body;
+        const result = await u.updateInterval.execute({
+          type,
+          intervalMinutes,
+          idleMultiplier,
+          offlineMultiplier,
+        });
+        ctx.body = { success: true, message: updatedMessage(body, result), ...result };
       },
     },
     {
@@ -133,6 +153,23 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       },
     },
   ];
+}
+
+/** The message of the interval-only body is the one it always was. */
+function updatedMessage(
+  body: { intervalMinutes?: number; idleMultiplier?: number; offlineMultiplier?: number },
+  result: UpdatedTypeSettings,
+): string {
+  const { type, intervalMinutes, idleMultiplier, offlineMultiplier } = result;
+  if (body.idleMultiplier === undefined && body.offlineMultiplier === undefined) {
+    return `Interval for ${type} set to ${intervalMinutes} minutes`;
+  }
+  const parts = [
+    body.intervalMinutes !== undefined && `interval ${intervalMinutes} minutes`,
+    body.idleMultiplier !== undefined && `idle multiplier ${idleMultiplier}`,
+    body.offlineMultiplier !== undefined && `offline multiplier ${offlineMultiplier}`,
+  ].filter(Boolean);
+  return `Settings for ${type} set: ${parts.join(', ')}`;
 }
 
 /** POST /pause/:type and /resume/:type: no body, the path says it all; idempotent. */
