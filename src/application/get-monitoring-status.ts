@@ -14,7 +14,10 @@ import type {
   TickDecision,
 } from '../domain/ports/sync-history.js';
 import type { BudgetStatus, SchedulingService } from './scheduling-service.js';
-import { SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
+import { isSharedType, SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
+import { countTiers, type ActivityTier, type TierRules } from '../domain/activity.js';
+import type { AgentRegistry } from '../domain/ports/agent-registry.js';
+import type { WorkingWindow } from '../domain/working-hours.js';
 
 /** One finished sync job, as the API shows it. */
 export interface RunRecord {
@@ -45,6 +48,11 @@ export interface TypeStatus {
   readonly decisions: readonly DecisionRecord[];
   readonly enabled: boolean;
   readonly intervalMinutes: number;
+  readonly idleMultiplier: number;
+  readonly offlineMultiplier: number;
+  readonly window: WorkingWindow | null;
+  /** Agents per activity tier (agent types; null for shared types or when unknown). */
+  readonly tiers: Readonly<Record<ActivityTier, number>> | null;
   /** Pairs of this type whose breaker is open or half open; null when not known. */
   readonly openBreakers: number | null;
 }
@@ -97,6 +105,13 @@ interface Snapshot {
   /** Breakers are an extra: unknown (null) when the agent state cannot be read. */
   readonly openBreakers: Readonly<Record<SyncType, number>> | null;
   readonly erp: ErpBreakerState | null;
+  readonly tiers: Readonly<Record<ActivityTier, number>> | null;
+}
+
+/** Where the tier counts come from; without it they are null. */
+export interface TierSource {
+  readonly agents: AgentRegistry;
+  readonly rules: TierRules;
 }
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -150,6 +165,7 @@ export class GetMonitoringStatus {
     private readonly leadership: LeaderElection,
     private readonly clock: Clock,
     private readonly agentState?: AgentStateStore,
+    private readonly tierSource?: TierSource,
   ) {}
 
   async execute(query: MonitoringQuery = {}): Promise<MonitoringStatus> {
@@ -187,7 +203,7 @@ export class GetMonitoringStatus {
   private async read(limit: number): Promise<Snapshot> {
     // Health looks at the newest HEALTH_WINDOW outcomes whatever the caller asked to see,
     // so ?limit=1 cannot hide a failure and turn "degraded" into "healthy".
-    const [queue, active, lastRuns, events, decisions, openBreakers, erp] =
+    const [queue, active, lastRuns, events, decisions, openBreakers, erp, tiers] =
       await Promise.allSettled([
         this.inspector.counts(),
         this.inspector.activeJobs(ACTIVE_JOBS_LIMIT),
@@ -196,6 +212,7 @@ export class GetMonitoringStatus {
         this.history.recentDecisions(limit),
         this.agentState ? this.agentState.openCounts() : Promise.resolve(null),
         this.agentState ? this.agentState.loadErpBreaker() : Promise.resolve(null),
+        this.readTiers(),
       ]);
     return {
       queue: valueOf(queue, QUEUE_DOWN),
@@ -205,7 +222,19 @@ export class GetMonitoringStatus {
       decisions: valueOf(decisions, HISTORY_DOWN),
       openBreakers: openBreakers.status === 'fulfilled' ? openBreakers.value : null,
       erp: erp.status === 'fulfilled' ? erp.value : null,
+      tiers: tiers.status === 'fulfilled' ? tiers.value : null,
     };
+  }
+
+  /** The agent list is cached, so this costs no query on most calls. */
+  private async readTiers(): Promise<Readonly<Record<ActivityTier, number>> | null> {
+    const source = this.tierSource;
+    if (!source) return null;
+    const [agents, known] = await Promise.all([
+      source.agents.listAgents(),
+      source.agents.activityKnown(),
+    ]);
+    return countTiers(agents, this.clock.now(), known ? source.rules : null);
   }
 
   private typeStatus(type: SyncType, snapshot: Snapshot, limit: number, now: number): TypeStatus {
@@ -215,6 +244,7 @@ export class GetMonitoringStatus {
       enabled,
       ticking,
     } = this.scheduler.scheduleOf(type);
+    const settings = this.scheduler.settingsOf(type);
     const autoSyncRunning = this.scheduler.isRunning();
     // The run log, not this replica's memory: only the leader ticks, every replica reads it.
     const lastRunAt = snapshot.lastRuns[type] ?? null;
@@ -240,6 +270,10 @@ export class GetMonitoringStatus {
       decisions: (snapshot.decisions[type] ?? []).map(toDecisionRecord),
       enabled,
       intervalMinutes,
+      idleMultiplier: settings.idleMultiplier,
+      offlineMultiplier: settings.offlineMultiplier,
+      window: settings.window,
+      tiers: isSharedType(type) ? null : snapshot.tiers,
       openBreakers,
     };
   }

@@ -26,7 +26,16 @@ import {
   type PlannedRelease,
 } from './release-plan.js';
 import { firstTickDelayMs } from '../domain/schedule.js';
-import { spreadDelayMs, spreadWindowMs, type SpreadMode } from '../domain/spread.js';
+import { agentPhase, spreadDelayMs, spreadWindowMs, type SpreadMode } from '../domain/spread.js';
+import {
+  DEFAULT_TIER_RULES,
+  dueThisTick,
+  multiplierOf,
+  tierOf,
+  type AgentActivity,
+  type TierRules,
+} from '../domain/activity.js';
+import { isWindowOpen } from '../domain/working-hours.js';
 import { buildSyncJobs } from '../domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES, type SyncType } from '../domain/sync-types.js';
 
@@ -46,6 +55,8 @@ export interface SchedulingDeps {
   readonly spreadMode?: SpreadMode;
   /** Milliseconds per scheduler minute (default 60000; smaller for tests and soaks). */
   readonly minuteMs?: number;
+  /** When an agent counts as active or idle (already scaled by the minute). */
+  readonly tierRules?: TierRules;
   /** The fleet-wide release budget; without it (or with no limit set) ticks enqueue at once. */
   readonly budget?: SchedulingBudget;
   /** Each pair's last success, for "most stale first"; without it every pair counts as never. */
@@ -317,12 +328,36 @@ export class SchedulingService {
     // must not move the phase its successor keeps. A failed enqueue still counts as a run.
     let ran = true;
     try {
+      const settings = this.settingsOf(type);
+      const closed = settings.window
+        ? !isWindowOpen(settings.window, startedAt, this.minuteMs)
+        : false;
       // The breakers (and, under a budget, the last successes) are read beside the agent
-      // lookup: one round trip for all.
-      const breakers = this.readBreakers(type, startedAt);
-      const successes = this.budgeted ? this.readLastSuccesses(type) : undefined;
-      const agentIds = isSharedType(type) ? [] : await agents.listActiveAgentIds();
-      const built = this.spread(buildSyncJobs(type, agentIds, startedAt));
+      // lookup: one round trip for all. Outside the working hours neither is needed.
+      const breakers = closed ? Promise.resolve(null) : this.readBreakers(type, startedAt);
+      const successes = this.budgeted && !closed ? this.readLastSuccesses(type) : undefined;
+      const { due, notDue } = isSharedType(type)
+        ? { due: [], notDue: 0 }
+        : this.dueAgents(type, await agents.listAgents(), await agents.activityKnown(), startedAt);
+      const built = this.spread(buildSyncJobs(type, due, startedAt));
+      const tiers = notDue > 0 ? { notDueTier: notDue } : {};
+      if (closed) {
+        // Nothing goes; the first tick inside the window releases what fell due.
+        this.recordDecisions(type, startedAt, { skipped_window: built.length });
+        this.observe((o) =>
+          o.tickCompleted({
+            type,
+            agents: built.length,
+            added: 0,
+            deduplicated: 0,
+            fenced: 0,
+            skippedWindow: built.length,
+            ...tiers,
+            durationMs: clock.now() - startedAt,
+          }),
+        );
+        return;
+      }
       stage = 'breakers';
       const gated = await this.gate(await breakers, built, startedAt);
       const jobs = gated.send;
@@ -336,6 +371,7 @@ export class SchedulingService {
             agents: built.length,
             ...report,
             skippedBreaker: gated.skipped,
+            ...tiers,
             durationMs: clock.now() - startedAt,
           }),
         );
@@ -363,6 +399,7 @@ export class SchedulingService {
           agents: built.length,
           ...result,
           skippedBreaker: gated.skipped,
+          ...tiers,
           durationMs,
         }),
       );
@@ -405,6 +442,30 @@ export class SchedulingService {
       fenced: 0,
       deferredBudget: this.plan.waiting(type),
     };
+  }
+
+  /**
+   * The agents this tick syncs: every active one; an idle or offline one only on its turn,
+   * one tick in its tier's multiplier (0: never), picked by a stable per-agent phase so that
+   * every replica picks the same and idle agents spread over the ticks. Activity unknown (no
+   * column in the host's users table): everyone is active.
+   */
+  private dueAgents(
+    type: SyncType,
+    roster: readonly AgentActivity[],
+    activityKnown: boolean,
+    at: number,
+  ): { due: string[]; notDue: number } {
+    const rules = activityKnown ? (this.deps.tierRules ?? DEFAULT_TIER_RULES) : null;
+    const multipliers = this.settingsOf(type);
+    const tickIndex = Math.round(at / this.periodOf(type));
+    const due: string[] = [];
+    for (const agent of roster) {
+      const multiplier = multiplierOf(tierOf(agent.lastActivityAt, at, rules), multipliers);
+      const phase = Math.floor(agentPhase(type, agent.id) * multiplier);
+      if (dueThisTick(multiplier, tickIndex, phase)) due.push(agent.id);
+    }
+    return { due, notDue: roster.length - due.length };
   }
 
   private get budgeted(): boolean {

@@ -1,12 +1,12 @@
 import type { SettingsStore } from '../domain/ports/settings-store.js';
 import { parseSyncType, type SyncType } from '../domain/sync-types.js';
-import type { WorkingWindow } from '../domain/working-hours.js';
+import { validateWorkingWindow, type WorkingWindow } from '../domain/working-hours.js';
 import type { SchedulingService } from './scheduling-service.js';
 
 export interface SetWorkingWindowCommand {
   readonly type: unknown;
-  /** Already validated (the HTTP edge checks it with its schema). */
-  readonly window: WorkingWindow;
+  /** Checked at the HTTP edge, and again here by the domain's rule before anything is stored. */
+  readonly window: unknown;
 }
 
 export interface TypeWindow {
@@ -26,7 +26,8 @@ export class SetWorkingWindow {
 
   async execute(command: SetWorkingWindowCommand): Promise<TypeWindow> {
     const type = parseSyncType(command.type);
-    const stored = await this.settings.saveWindow(type, command.window);
+    const window = validateWorkingWindow(command.window);
+    const stored = await this.settings.saveWindow(type, window);
     this.scheduler.apply(stored);
     return { type, window: stored.types[type].window };
   }

@@ -76,3 +76,14 @@ export function dueThisTick(multiplier: number, tickIndex: number, phase: number
   if (multiplier === 1) return true;
   return (tickIndex + phase) % multiplier === 0;
 }
+
+/** How many agents are in each tier at `now` (`null` rules: everyone is active). */
+export function countTiers(
+  agents: readonly AgentActivity[],
+  now: number,
+  rules: TierRules | null,
+): Record<ActivityTier, number> {
+  const counts: Record<ActivityTier, number> = { active: 0, idle: 0, offline: 0 };
+  for (const agent of agents) counts[tierOf(agent.lastActivityAt, now, rules)]++;
+  return counts;
+}

@@ -25,9 +25,24 @@ export function spreadDelayMs(type: string, userId: string, windowMs: number): n
   return window > 0 ? fnv1a(`${type}:${userId}`) % window : 0;
 }
 
-/** A stable number in [0, 1) for one agent and type, independent of its spread offset. */
+/**
+ * A stable number in [0, 1) for one agent and type, independent of its spread offset. FNV-1a's
+ * high bits barely move between keys that differ only in their last character ("agent-1",
+ * "agent-2"), so the hash goes through murmur3's finaliser first, which spreads every bit.
+ */
 export const agentPhase = (type: string, userId: string): number =>
-  fnv1a(`phase:${type}:${userId}`) / 0x1_0000_0000;
+  fmix32(fnv1a(`phase:${type}:${userId}`)) / 0x1_0000_0000;
+
+/** murmur3's 32-bit finaliser: an avalanche mix, every input bit reaching every output bit. */
+function fmix32(value: number): number {
+  let h = value;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
 
 /** 32-bit FNV-1a: fast, dependency-free and well spread for short keys. */
 function fnv1a(text: string): number {

@@ -85,6 +85,7 @@ export const applicationModule = (config: Config) =>
           ...(config.erpBreakerRules ? { erpProbeSize: config.erpBreakerRules.probeSize } : {}),
           spreadMode: config.spreadMode,
           minuteMs: config.minuteMs,
+          tierRules: config.tierRules,
           budget: { limits: budgetLimits(config), inspector, ledger },
         }),
       [
@@ -164,6 +165,7 @@ export const applicationModule = (config: Config) =>
           leadership,
           clock,
           agentState,
+          { agents, rules: config.tierRules },
         ),
       }),
       [

@@ -10,7 +10,9 @@ import { RecordingTickObserver } from '../../src/adapters/memory/recording-tick-
 import { InMemoryReleaseLedger } from '../../src/adapters/memory/in-memory-release-ledger.js';
 import type { BudgetLimits } from '../../src/application/release-plan.js';
 import { SchedulingService } from '../../src/application/scheduling-service.js';
+import type { TypeSettingsPatch } from '../../src/domain/ports/settings-store.js';
 import type { SpreadMode } from '../../src/domain/spread.js';
+import type { WorkingWindow } from '../../src/domain/working-hours.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../src/domain/interval.js';
 import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
 
@@ -38,6 +40,8 @@ export interface SchedulerFixtureOptions {
   lastSuccesses?: Partial<Record<SyncType, ReadonlyMap<string, number>>>;
   spreadMode?: SpreadMode;
   minuteMs?: number;
+  /** Epoch ms the manual clock starts at (default 2026-01-01 08:00 UTC, a Thursday). */
+  clockStart?: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export interface SchedulerFixtureOptions {
  * (granting a lease unless `leader: false`) and the stored state is applied.
  */
 export function aScheduler(options: SchedulerFixtureOptions = {}) {
-  const clock = new ManualClock();
+  const clock = new ManualClock(options.clockStart);
   const runLog = new InMemoryRunLog();
   if ((options.history ?? 'just-ran') === 'just-ran') {
     for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
@@ -112,6 +116,12 @@ export function aScheduler(options: SchedulerFixtureOptions = {}) {
     },
     async setEnabled(type: SyncType, enabled: boolean): Promise<void> {
       scheduler.apply(await settings.saveEnabled(type, enabled));
+    },
+    async setTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<void> {
+      scheduler.apply(await settings.saveTypeSettings(type, patch));
+    },
+    async setWindow(type: SyncType, window: WorkingWindow | null): Promise<void> {
+      scheduler.apply(await settings.saveWindow(type, window));
     },
   };
 }

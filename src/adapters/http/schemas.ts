@@ -277,6 +277,15 @@ const typeStatus = z.object({
     .describe('What ticks decided for jobs they did not run, newest first; not in health'),
   enabled: z.boolean(),
   intervalMinutes: minutes,
+  idleMultiplier: count.describe('Intervals an idle agent waits between syncs (0: never by ticks)'),
+  offlineMultiplier: count.describe(
+    'Intervals an offline agent waits between syncs (0: never by ticks)',
+  ),
+  window: workingWindow.nullable().describe('Working hours; null = always'),
+  tiers: z
+    .object({ active: count, idle: count, offline: count })
+    .nullable()
+    .describe('Agents per activity tier (null for shared types, or when unknown)'),
   openBreakers: count.nullable().describe('Pairs whose breaker is open or half open'),
 });
 

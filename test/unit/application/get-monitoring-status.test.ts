@@ -12,6 +12,9 @@ import {
   type SchedulerFixtureOptions,
 } from '../../support/scheduler-fixture.js';
 
+/** Agents as the registry lists them, activity unknown. */
+const asAgents = (ids: readonly string[]) => ids.map((id) => ({ id, lastActivityAt: null }));
+
 /** The ManualClock's start. */
 const T0 = Date.UTC(2026, 0, 1, 8, 0, 0);
 const at = (minutes: number): string => new Date(T0 + minutes * MINUTE).toISOString();
@@ -104,7 +107,8 @@ describe('GetMonitoringStatus', () => {
     it('marks a type running while its tick is in flight on this replica', async () => {
       const { useCase, clock, agents, start } = build({ history: 'never' });
       const pending: ((ids: string[]) => void)[] = [];
-      agents.listActiveAgentIds = () => new Promise((resolve) => pending.push(resolve));
+      agents.listAgents = () =>
+        new Promise((resolve) => pending.push((ids) => resolve(asAgents(ids))));
       await start();
       clock.advance(0);
       const during = await useCase.execute();

@@ -5,6 +5,9 @@ import { spreadDelayMs } from '../../../src/domain/spread.js';
 import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
 import { advance, aScheduler, MINUTE, settle } from '../../support/scheduler-fixture.js';
 
+/** Agents as the registry lists them, activity unknown. */
+const asAgents = (ids: readonly string[]) => ids.map((id) => ({ id, lastActivityAt: null }));
+
 const typesOf = (batch: { type: string }[]) => [...new Set(batch.map((j) => j.type))];
 
 /** A committed desired state as a store would hand it out (every type enabled). */
@@ -244,7 +247,8 @@ describe('SchedulingService', () => {
         },
       });
       let release: (ids: string[]) => void = () => {};
-      agents.listActiveAgentIds = () => new Promise((resolve) => (release = resolve));
+      agents.listAgents = () =>
+        new Promise((resolve) => (release = (ids) => resolve(asAgents(ids))));
       await start();
       await advance(clock, 5 * MINUTE);
       expect(scheduler.scheduleOf('orders').ticking).toBe(true);
@@ -269,7 +273,8 @@ describe('SchedulingService', () => {
     it('lets drain() wait for a tick in flight', async () => {
       const { scheduler, clock, agents, observer, start, stop } = aScheduler();
       let release: (ids: string[]) => void = () => {};
-      agents.listActiveAgentIds = () => new Promise((resolve) => (release = resolve));
+      agents.listAgents = () =>
+        new Promise((resolve) => (release = (ids) => resolve(asAgents(ids))));
       await start();
       clock.advance(10 * MINUTE);
       await stop();

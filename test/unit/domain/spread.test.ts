@@ -33,6 +33,13 @@ describe('spreadDelayMs', () => {
     }
   });
 
+  it('spreads the phases of ids that differ only in their last characters', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `idle-${i}`);
+    const buckets = [0, 0, 0, 0];
+    for (const id of ids) buckets[Math.floor(agentPhase('orders', id) * 4)]! += 1;
+    for (const count of buckets) expect(count).toBeGreaterThan(3);
+  });
+
   it('gives each agent a phase in [0, 1) independent of its offset', () => {
     const phases = agents.map((id) => agentPhase('orders', id));
     expect(Math.min(...phases)).toBeGreaterThanOrEqual(0);

@@ -67,8 +67,14 @@ describe('GET /api/sync/monitoring/status', () => {
         decisions: [],
         enabled: true,
         intervalMinutes: 10,
+        idleMultiplier: 4,
+        offlineMultiplier: 0,
+        window: null,
+        // The in-memory host keeps no activity: every agent counts as active.
+        tiers: { active: 2, idle: 0, offline: 0 },
         openBreakers: 0,
       });
+      expect(body.types.prices.tiers).toBeNull();
     });
 
     it("puts each type's next run one interval after its last run while auto-sync runs", async () => {
