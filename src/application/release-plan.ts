@@ -107,8 +107,11 @@ export class ReleasePlan {
     }
   }
 
-  clear(): void {
+  /** Empties the plan; resolves with the manual pairs it held, to hand back to the ledger. */
+  clear(): PlannedRelease[] {
+    const manual = [...this.entries.values()].filter((entry) => entry.manual);
     this.entries.clear();
+    return manual;
   }
 
   /** Pairs of `type` waiting (all of them, due or not). */

@@ -530,7 +530,18 @@ export class SchedulingService {
     };
     try {
       await this.takeManual(budget, now);
-      const due = this.plan.due(now);
+      // Scheduled pairs of a type whose working hours closed wait for them to open again.
+      const open = new Map<SyncType, boolean>();
+      const isOpen = (type: SyncType): boolean => {
+        let known = open.get(type);
+        if (known === undefined) {
+          const window = this.settingsOf(type).window;
+          known = window ? isWindowOpen(window, now, this.minuteMs) : true;
+          open.set(type, known);
+        }
+        return known;
+      };
+      const due = this.plan.due(now).filter((entry) => entry.manual || isOpen(entry.job.type));
       if (due.length === 0) return new Map();
       const { limits, inspector, ledger } = budget;
       const [inFlight, released] = await Promise.all([
@@ -548,7 +559,7 @@ export class SchedulingService {
         const jobs = entries.map((entry) => entry.job);
         const result = await queue.enqueue(jobs, lease);
         if (result.fenced > 0) {
-          this.plan.clear();
+          this.returnManual(this.plan.clear());
           this.observe((o) => o.tickFenced?.({ type, at: 'release', jobs: result.fenced }));
           break;
         }
@@ -573,6 +584,21 @@ export class SchedulingService {
       this.observe((o) => o.released?.({ type, ...counts, waiting }));
     }
     return done;
+  }
+
+  private returnManual(entries: readonly PlannedRelease[]): void {
+    const ledger = this.deps.budget?.ledger;
+    if (!ledger || entries.length === 0) return;
+    this.track(
+      (error) => this.observe((o) => o.releaseFailed?.(error)),
+      ledger.deferManual(
+        entries.map(({ job, lastSuccessAt }) => ({
+          type: job.type,
+          userId: job.userId,
+          lastSuccessAt,
+        })),
+      ),
+    );
   }
 
   /** Manual triggers for every agent wait in the shared ledger until the leader takes them. */
@@ -768,9 +794,9 @@ export class SchedulingService {
   private clearTimers(): void {
     this.cancelRelease?.();
     this.cancelRelease = undefined;
-    // What was waiting is planned again by the next leader's ticks (manual triggers still
-    // waiting in the shared ledger are taken by it).
-    this.plan.clear();
+    // What was waiting is planned again by the next leader's ticks; the manual pairs go back
+    // to the shared ledger for it (best effort: if Redis is what cost the lease, they are lost).
+    this.returnManual(this.plan.clear());
     for (const type of SYNC_TYPES) {
       const state = this.state(type);
       state.cancel?.();

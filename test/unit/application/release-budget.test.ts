@@ -286,3 +286,45 @@ describe('manual triggers under the budget', () => {
     expect(pendingUsers(queue)).toEqual(['a-001']);
   });
 });
+
+describe('the release plan across handovers and working hours', () => {
+  it('hands the manual pairs it holds back to the ledger when it steps down', async () => {
+    const { clock, queue, ledger, leadership, start } = aScheduler({
+      agents: agentIds(5),
+      intervals: ORDERS_ONLY,
+      budget: { maxInFlight: 2 },
+    });
+    await start();
+    const trigger = new TriggerSync(new InMemoryAgentRegistry(agentIds(5)), queue, clock, {
+      budget: { ledger },
+    });
+    await trigger.execute({ type: 'orders' });
+    await advance(clock, 2_000);
+    expect(queue.pendingJobs()).toHaveLength(2);
+    leadership.setLeader(false);
+    await settle();
+    // The three still waiting are in the shared ledger again, for the next leader.
+    expect((await ledger.takeManual(10)).map((pair) => pair.userId).sort()).toEqual(
+      agentIds(5).filter((id) => !pendingUsers(queue).includes(id)),
+    );
+  });
+
+  it('holds scheduled pairs while their working hours are closed', async () => {
+    const { clock, queue, scheduler, start, setWindow } = aScheduler({
+      agents: agentIds(6),
+      intervals: ORDERS_ONLY,
+      budget: { maxInFlight: 2 },
+      clockStart: Date.UTC(2026, 0, 5, 19, 45), // a Monday, 19:45 UTC
+    });
+    await start();
+    const everyDay = [1, 2, 3, 4, 5, 6, 7];
+    await setWindow('orders', { from: '07:00', to: '20:00', days: everyDay, timeZone: 'UTC' });
+    await advance(clock, 10 * MINUTE); // 19:55: open, 2 go, 4 wait
+    expect(queue.pendingJobs()).toHaveLength(2);
+    await advance(clock, 6 * MINUTE); // 20:01: closed (the budget was full until now)
+    queue.completeAll();
+    for (let pass = 0; pass < 5; pass++) await advance(clock, 2_000);
+    expect(queue.pendingJobs()).toHaveLength(0);
+    expect(scheduler.budgetStatus()?.waiting.orders).toBe(4);
+  });
+});
