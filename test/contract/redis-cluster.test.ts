@@ -4,6 +4,7 @@ import { BullMqJobQueue } from '../../src/adapters/queue/bullmq-job-queue.js';
 import { schedulerKey } from '../../src/adapters/queue/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/adapters/queue/redis-client.js';
 import { RedisLeaderElection } from '../../src/adapters/queue/redis-leader-election.js';
+import { RedisReleaseLedger } from '../../src/adapters/queue/redis-release-ledger.js';
 import { RedisRunLog } from '../../src/adapters/queue/redis-run-log.js';
 import { dedupKey } from '../../src/domain/sync-jobs.js';
 import { ManualWorker } from '../support/bullmq-worker.js';
@@ -16,10 +17,11 @@ import {
 } from '../support/redis-cluster.js';
 import { describeJobQueueContract } from './job-queue.contract.js';
 import { describeLeaderElectionContract } from './leader-election.contract.js';
+import { describeReleaseLedgerContract } from './release-ledger.contract.js';
 import { describeRunLogContract } from './run-log.contract.js';
 
-// The same contracts as against one Redis (job-queue, leader-election, run-log .test.ts), on a
-// three-master cluster: every script must declare its keys, and all of them must share a slot.
+// The same contracts as against one Redis (job queue, leader election, run log, release ledger),
+// on a three-master cluster: every script must declare its keys, and all of them share a slot.
 const unavailable = REDIS_CLUSTER_UNAVAILABLE;
 if (unavailable) {
   describe('adapters on a Redis Cluster', () => {
@@ -100,4 +102,10 @@ function describeClusterContracts(): void {
     async () => ({ runLog: new RedisRunLog(adminClient(), aKey()), cleanup: async () => {} }),
     { raiseOnly: true },
   );
+
+  describeReleaseLedgerContract('RedisReleaseLedger on a Redis Cluster', async () => ({
+    ledger: new RedisReleaseLedger(adminClient(), aKey(), 1_000),
+    bucketMs: 1_000,
+    cleanup: async () => {},
+  }));
 }
