@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { queueHashTag } from './adapters/queue/keys.js';
+import { isClusterUrl, parseRedisUrl, RedisUrlError } from './adapters/queue/redis-url.js';
 import type { TierRules } from './domain/activity.js';
 import type { ErpBreakerRules, PairBreakerRules } from './domain/breakers.js';
 import { SPREAD_MODES, type SpreadMode } from './domain/spread.js';
@@ -12,6 +14,41 @@ const port = z.coerce.number().int().min(0).max(65535);
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 /** A claim name, or a dotted path into nested objects such as Keycloak's realm_access.roles. */
 const CLAIM_PATH = /^[^.\s]+(?:\.[^.\s]+)*$/;
+
+/** Where workers consume by default (BullMQ's own default): one Redis only. */
+const DEFAULT_QUEUE_PREFIX = 'bull';
+
+/** Says what is wrong with a REDIS_URL (redis-url.ts), never echoing it: it may hold a password. */
+function checkRedisUrl(url: string, ctx: z.RefinementCtx): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+}
+
+/**
+ * On a Redis Cluster every key of the queue, the leader lease (which the add scripts check in
+ * the same atomic step) and the run log must hash to one slot, so `<QUEUE_PREFIX>:<QUEUE_NAME>`
+ * must carry a hash tag, e.g. `{bull}`. And the prefix has no default there: it is where the
+ * workers look, `bull` cannot work on a cluster, and any other default would be a guess that
+ * sends the jobs where no worker looks, silently; a refusal at boot is loud and costs one line.
+ */
+function clusterPrefixProblem(
+  redisUrl: string,
+  prefix: string | undefined,
+  queueName: string,
+): string | null {
+  if (!isClusterUrl(redisUrl)) return null;
+  if (prefix === undefined) {
+    return 'must be set on a Redis Cluster (it has no default there): the prefix the workers use, with a hash tag such as {bull}';
+  }
+  if (queueHashTag(prefix, queueName) === null) {
+    return 'must carry a hash tag on a Redis Cluster, such as {bull} (the workers must use the same prefix), so that every key of the queue and the leader lease share one slot';
+  }
+  return null;
+}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z
@@ -21,9 +58,10 @@ const schema = z
     DATABASE_URL: z
       .url({ protocol: /^postgres(ql)?$/ })
       .default('postgres://postgres@127.0.0.1:5432/postgres'),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    REDIS_URL: z.string().superRefine(checkRedisUrl).default('redis://127.0.0.1:6379'),
     QUEUE_NAME: z.string().min(1).default('operations'),
-    QUEUE_PREFIX: z.string().min(1).default('bull'),
+    // Defaults to `bull` on one Redis only: see clusterPrefixProblem.
+    QUEUE_PREFIX: z.string().min(1).optional(),
     // No default, in any environment: without it the service uses the secret it generated
     // and stored in PostgreSQL (see postgres-jwt-secret.ts).
     JWT_SECRET: z
@@ -82,6 +120,9 @@ const schema = z
         message: 'must be at least ACTIVE_WITHIN_MIN',
       });
     }
+    const prefixProblem = clusterPrefixProblem(env.REDIS_URL, env.QUEUE_PREFIX, env.QUEUE_NAME);
+    if (prefixProblem)
+      ctx.addIssue({ code: 'custom', path: ['QUEUE_PREFIX'], message: prefixProblem });
     if (env.LEADER_LEASE_MS < 3 * env.LEADER_POLL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -192,7 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     queueName: e.QUEUE_NAME,
-    queuePrefix: e.QUEUE_PREFIX,
+    queuePrefix: e.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX,
     jwtSecret: e.JWT_SECRET,
     jwtMaxTtlS: e.JWT_MAX_TTL_S,
     jwtIssuer: e.JWT_ISSUER,

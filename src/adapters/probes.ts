@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { RedisClient } from './queue/redis-client.js';
 import { withTimeout } from './with-timeout.js';
 
 /** One dependency's liveness check, shared by /readyz and the boot-time wait. */
@@ -21,7 +21,7 @@ export const postgresProbe = (pool: Pool): DependencyProbe => ({
  * per request limit (which is 0)": true but useless to an operator. Say why the connection is
  * down instead (e.g. "connect ECONNREFUSED 127.0.0.1:6379").
  */
-export const redisProbe = (connection: Redis): DependencyProbe => {
+export const redisProbe = (connection: RedisClient): DependencyProbe => {
   let lastError: Error | undefined;
   connection.on('error', (error: Error) => (lastError = error));
   connection.on('ready', () => (lastError = undefined));

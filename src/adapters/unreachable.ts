@@ -21,9 +21,12 @@ const NETWORK_CODES = new Set([
  */
 const UNREACHABLE_SQLSTATE = /^(08...|57P0[1-5]|53300|57014)$/;
 
-/** Messages of pg, ioredis and BullMQ for a connection that is gone or never came. */
+/**
+ * Messages of pg, ioredis and BullMQ for a connection that is gone or never came, and of an
+ * ioredis Cluster that lost its nodes or whose cluster is down.
+ */
 const UNREACHABLE_MESSAGE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|connection refused|connection terminated|connection timeout|timeout exceeded when trying to connect|query read timeout|client has encountered a connection error|connection is closed|stream isn't writeable|max retries per request|command timed out|socket closed unexpectedly|not connected/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|connection refused|connection terminated|connection timeout|timeout exceeded when trying to connect|query read timeout|client has encountered a connection error|connection is closed|stream isn't writeable|max retries per request|command timed out|socket closed unexpectedly|not connected|cluster isn't ready|none of startup nodes is available|failed to refresh slots cache|^CLUSTERDOWN|cluster is (ended|disconnected)/i;
 
 /**
  * Whether `error` means a dependency is unreachable (and retrying later may work), as opposed

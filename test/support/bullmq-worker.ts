@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, Worker } from 'bullmq';
+import { createRedisClient, type RedisClient } from '../../src/adapters/queue/redis-client.js';
+import { isClusterUrl } from '../../src/adapters/queue/redis-url.js';
 import { dedupKey } from '../../src/domain/sync-jobs.js';
 import type { SyncType } from '../../src/domain/sync-types.js';
-import { TEST_REDIS_URL, type TestQueue } from './redis.js';
+import type { TestQueue } from './redis.js';
 
 interface Taken {
   readonly job: Job;
@@ -16,6 +18,8 @@ interface Taken {
  */
 export class ManualWorker {
   private worker: Worker | null = null;
+  /** A cluster's Worker is handed a client (BullMQ closes none it was given). */
+  private cluster: RedisClient | null = null;
   private readonly taken = new Map<string, Taken>();
 
   constructor(private readonly test: TestQueue) {}
@@ -34,7 +38,11 @@ export class ManualWorker {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    try {
+      await this.worker?.close();
+    } finally {
+      this.cluster?.disconnect();
+    }
   }
 
   private async take(type: SyncType, userId: string): Promise<Taken> {
@@ -56,10 +64,16 @@ export class ManualWorker {
   private getWorker(): Worker {
     // Its own connection: a Worker's blocking client needs maxRetriesPerRequest: null.
     this.worker ??= new Worker(this.test.queueName, null, {
-      connection: { url: TEST_REDIS_URL },
+      connection: this.connection(),
       prefix: this.test.prefix,
       autorun: false,
     });
     return this.worker;
+  }
+
+  private connection(): ConnectionOptions {
+    if (!isClusterUrl(this.test.redisUrl)) return { url: this.test.redisUrl };
+    this.cluster = createRedisClient(this.test.redisUrl, { maxRetriesPerRequest: null });
+    return this.cluster;
   }
 }

@@ -31,6 +31,19 @@ export function describeUrl(url: string): string {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
   } catch {
-    return '[unparseable url]';
+    return describeMultiHostUrl(url) ?? '[unparseable url]';
   }
+}
+
+/**
+ * A URL with several hosts (`redis+cluster://:pw@h1:7001,h2:7002`) is no WHATWG URL: cut the
+ * credentials (everything up to the authority's last '@') off by hand.
+ */
+function describeMultiHostUrl(url: string): string | null {
+  const match = /^([a-z][a-z0-9+.-]*:)\/\/(?:[^/?#]*@)?([^/?#@]+)(\/[^?#@]*)?(?:[?#].*)?$/i.exec(
+    url,
+  );
+  if (!match) return null;
+  const [, scheme, hosts, path = ''] = match;
+  return `${scheme}//${hosts}${path === '/' ? '' : path}`;
 }

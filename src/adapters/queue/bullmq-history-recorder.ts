@@ -1,13 +1,15 @@
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { PairOutcome } from '../../domain/breakers.js';
 import type { AgentStateStore, OutcomesApplied } from '../../domain/ports/agent-state-store.js';
 import type { SyncEvent, SyncHistory } from '../../domain/ports/sync-history.js';
 import type { SyncType } from '../../domain/sync-types.js';
 import { DISCONNECT_TIMEOUT_MS, PRODUCER_REDIS_OPTIONS } from './create-queue.js';
 import { decodeJobId } from './job-id.js';
+import { schedulerKey } from './keys.js';
+import { createRedisClient, type RedisClient } from './redis-client.js';
 
 export interface HistoryRecorderOptions {
+  /** One Redis or a Redis Cluster (redis-url.ts). */
   readonly redisUrl: string;
   readonly queueName: string;
   readonly prefix: string;
@@ -103,9 +105,9 @@ export class BullMqHistoryRecorder {
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
   /** Non-blocking commands (cursor, job timings); fails fast, heals by itself. */
-  private readonly commands: Redis;
+  private readonly commands: RedisClient;
   /** The blocking XREAD connection of the current leadership, if any. */
-  private reader: Redis | null = null;
+  private reader: RedisClient | null = null;
   /** Aborted by follow(): a read in flight is abandoned, whatever its connection does. */
   private readerStop = new AbortController();
   /** Bumped by lead() and follow(): a read loop or retry of an older term stops. */
@@ -138,7 +140,7 @@ export class BullMqHistoryRecorder {
     private readonly options: HistoryRecorderOptions,
   ) {
     this.eventsKey = queue.toKey('events');
-    this.cursorKey = `${options.prefix}:${options.queueName}:sync-scheduler:history-cursor`;
+    this.cursorKey = schedulerKey(options.prefix, options.queueName, 'history-cursor');
     this.batchSize = options.batchSize ?? 500;
     this.flushDelayMs = options.flushDelayMs ?? 200;
     this.maxBuffered = options.maxBuffered ?? 10_000;
@@ -146,7 +148,10 @@ export class BullMqHistoryRecorder {
     this.blockMs = options.blockMs ?? 1_000;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
-    this.commands = new Redis(options.redisUrl, { ...PRODUCER_REDIS_OPTIONS, lazyConnect: true });
+    this.commands = createRedisClient(options.redisUrl, {
+      ...PRODUCER_REDIS_OPTIONS,
+      lazyConnect: true,
+    });
     reportOncePerStreak(this.commands, options.onError);
   }
 
@@ -160,7 +165,7 @@ export class BullMqHistoryRecorder {
     const term = ++this.term;
     // XREAD BLOCK needs a connection that never gives a command up; one per term, so that
     // follow() can cut a blocked read at once.
-    const reader = new Redis(this.options.redisUrl, {
+    const reader = createRedisClient(this.options.redisUrl, {
       maxRetriesPerRequest: null,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
       disconnectTimeout: DISCONNECT_TIMEOUT_MS,
@@ -220,7 +225,7 @@ export class BullMqHistoryRecorder {
 
   private async readLoop(
     term: number,
-    reader: Redis,
+    reader: RedisClient,
     markStarted: () => void,
     stop: AbortSignal,
   ): Promise<void> {
@@ -272,7 +277,7 @@ export class BullMqHistoryRecorder {
   }
 
   /** After the cursor; without one, after the stream's newest entry (or from its start). */
-  private async startingPoint(reader: Redis): Promise<string> {
+  private async startingPoint(reader: RedisClient): Promise<string> {
     const cursor = await reader.get(this.cursorKey);
     if (cursor) {
       const [oldest] = await reader.xrange(this.eventsKey, '-', '+', 'COUNT', 1);
@@ -485,7 +490,7 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 /** ioredis emits an error per reconnect attempt; one line per outage is enough. */
-function reportOncePerStreak(connection: Redis, onError: (error: unknown) => void): void {
+function reportOncePerStreak(connection: RedisClient, onError: (error: unknown) => void): void {
   let failing = false;
   connection.on('error', (error: Error) => {
     if (!failing) onError(error);

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { createRedisClient, type RedisClient } from './redis-client.js';
 
 export interface BullMqQueueOptions {
   readonly redisUrl: string;
@@ -11,7 +12,8 @@ export interface BullMqQueueOptions {
 
 export interface BullMqQueueHandle {
   readonly queue: Queue;
-  readonly connection: Redis;
+  /** One Redis or a Cluster, by the URL (redis-url.ts). */
+  readonly connection: RedisClient;
 }
 
 /** Entries BullMQ keeps in the queue's event stream (approximate trim). */
@@ -33,6 +35,7 @@ export const DISCONNECT_TIMEOUT_MS = 250;
  *   default 2 s) until the server closes its side; under load that alone outlived the shutdown
  *   deadline (exit code 1 after SIGTERM mid-tick, test/fault/sigterm-mid-tick.test.ts).
  * The offline queue stays on, so commands sent while the first connect is in flight succeed.
+ * On a Redis Cluster the same options apply to each node, see createRedisClient.
  * BullMQ asks `maxRetriesPerRequest: null` only of a Worker's blocking connection, not a Queue's;
  * so never hand this connection to a Worker. A rejected enqueue may still have reached Redis
  * (e.g. a timed-out command is sent later): harmless, the next tick sees it as deduplicated.
@@ -47,7 +50,7 @@ export const PRODUCER_REDIS_OPTIONS: RedisOptions = {
 
 /** Builds the queue synchronously; await readiness separately (e.g. `connection.ping()`). */
 export function createBullMqQueue(options: BullMqQueueOptions): BullMqQueueHandle {
-  const connection = new Redis(options.redisUrl, PRODUCER_REDIS_OPTIONS);
+  const connection = createRedisClient(options.redisUrl, PRODUCER_REDIS_OPTIONS);
   const queue = new Queue(options.queueName, {
     connection,
     prefix: options.prefix,

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { FENCED } from './fenced-add.js';
+import type { RedisClient } from './redis-client.js';
 
 const COMMAND = 'syncSchedulerHeldDedupKeys';
 
@@ -7,28 +8,44 @@ const COMMAND = 'syncSchedulerHeldDedupKeys';
  * For each deduplication key, 1 when BullMQ's add scripts would deduplicate a job with it right
  * now, else 0 — the same test as `deduplicateJobWithoutReplace` in simple mode: the key exists
  * and is not stale (`recoverStaleDeduplicationKey`: no TTL and the job it names is gone).
- * With a fence (ARGV[2] is the token), KEYS[1] is the lease key and the read answers FENCED
- * unless the lease key holds the token; the other KEYS are the deduplication keys. ARGV[1] is
- * the job key prefix. Every key whose name is known beforehand is declared (Redis Cluster);
- * the job key is not and cannot be: its name is the value of the deduplication key, read here
- * (BullMQ's own add scripts read it the same way; a hash-tagged prefix keeps it in one slot).
  * One atomic read, so a 1 means the key was held at that instant.
+ *
+ * Every key it touches is declared (a Redis Cluster routes and checks a script by its KEYS):
+ * KEYS are the lease key (with a fence), the n deduplication keys, then the job key of each
+ * holder an MGET just before saw, in order. ARGV[1] is the fence's token ('' without one),
+ * ARGV[2] is n, ARGV[2 + i] the holder seen for key i ('' for none). A key whose holder changed
+ * since that MGET answers 0: "send it", and BullMQ's add decides, as for any key not held; so a
+ * race costs nothing but the read. With a fence it answers FENCED, touching nothing, unless the
+ * lease key holds the token. (BullMQ's own add scripts do build job keys from the prefix; a
+ * hash-tagged prefix keeps those in the queue's slot too.)
  */
 const LUA = `
 local first = 1
-if ARGV[2] ~= '' then
-  if redis.call('GET', KEYS[1]) ~= ARGV[2] then return '${FENCED}' end
+if ARGV[1] ~= '' then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return '${FENCED}' end
   first = 2
 end
+local n = tonumber(ARGV[2])
+local nextJobKey = first + n
 local held = {}
-for i = first, #KEYS do
-  local key = KEYS[i]
+for i = 1, n do
+  local key = KEYS[first + i - 1]
+  local seen = ARGV[2 + i]
+  local jobKey = nil
+  if seen ~= '' then
+    jobKey = KEYS[nextJobKey]
+    nextJobKey = nextJobKey + 1
+  end
   local jobId = redis.call('GET', key)
   local isHeld = 0
-  if jobId and (redis.call('PTTL', key) ~= -1 or redis.call('EXISTS', ARGV[1] .. jobId) == 1) then
-    isHeld = 1
+  if jobId then
+    if redis.call('PTTL', key) ~= -1 then
+      isHeld = 1
+    elseif jobId == seen and redis.call('EXISTS', jobKey) == 1 then
+      isHeld = 1
+    end
   end
-  held[#held + 1] = isHeld
+  held[i] = isHeld
 end
 return held
 `;
@@ -58,13 +75,19 @@ export async function heldDedupKeys(
     client.defineCommand(COMMAND, { lua: LUA } as { lua: string; numberOfKeys: number });
     defined.add(client);
   }
-  const keys = dedupIds.map((id) => `${queue.keys.de}:${id}`);
-  if (fence) keys.unshift(fence.leaseKey);
+  const dedupKeys = dedupIds.map((id) => `${queue.keys.de}:${id}`);
+  // BullMQ's client is our ioredis connection behind a proxy that passes ioredis' own commands
+  // through; its interface just does not list MGET.
+  const reader = client as unknown as Pick<RedisClient, 'mget'>;
+  const holders = dedupKeys.length > 0 ? await reader.mget(dedupKeys) : [];
+  const jobKeys = holders.flatMap((jobId) => (jobId === null ? [] : [queue.toKey(jobId)]));
+  const keys = [...(fence ? [fence.leaseKey] : []), ...dedupKeys, ...jobKeys];
   const reply = (await client.runCommand(COMMAND, [
     keys.length,
     ...keys,
-    queue.toKey(''),
     fence?.token ?? '',
+    dedupKeys.length,
+    ...holders.map((jobId) => jobId ?? ''),
   ])) as unknown;
   if (reply === FENCED) return FENCED;
   if (!Array.isArray(reply) || reply.length !== dedupIds.length) {

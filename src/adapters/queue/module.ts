@@ -18,14 +18,15 @@ import { redisProbe } from '../probes.js';
 import { BullMqHistoryRecorder } from './bullmq-history-recorder.js';
 import { BullMqJobQueue } from './bullmq-job-queue.js';
 import { closeQueue, createBullMqQueue } from './create-queue.js';
+import { schedulerKey } from './keys.js';
 import { RedisLeaderElection } from './redis-leader-election.js';
 import { RedisReleaseLedger } from './redis-release-ledger.js';
 import { RedisRunLog } from './redis-run-log.js';
 import { BULLMQ_QUEUE, LEASE_KEY } from './tokens.js';
 
-/** The lease key, beside the queue's own keys. */
+/** The lease key, beside the queue's own keys (and in its cluster slot: keys.ts). */
 export const leaseKey = (config: Config): string =>
-  `${config.queuePrefix}:${config.queueName}:sync-scheduler:leader`;
+  schedulerKey(config.queuePrefix, config.queueName, 'leader');
 
 /**
  * Redis: the producer connection and BullMQ queue (built synchronously; the boot wait comes

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { LeaderElection, Lease } from '../../domain/ports/leader-election.js';
 import { errorMessage } from '../error-message.js';
+import { createRedisClient, type RedisClient } from './redis-client.js';
 
 export type LeaderElectionLogLevel = 'info' | 'warn' | 'error';
 
@@ -14,8 +15,13 @@ export type LeaderElectionLog = (
 ) => void;
 
 export interface RedisLeaderElectionOptions {
+  /** One Redis or a Redis Cluster (redis-url.ts). */
   readonly redisUrl: string;
-  /** The lease key, e.g. `${prefix}:${queueName}:sync-scheduler:leader`; the term lives at `${key}:term`. */
+  /**
+   * The lease key, e.g. `${prefix}:${queueName}:sync-scheduler:leader`; the term lives at
+   * `${key}:term`. On a cluster the key must carry a hash tag (both keys share one slot, which
+   * must be the queue's: the add scripts check the lease, keys.ts).
+   */
   readonly key: string;
   /** How long the key lives after each acquisition or renewal (default 10 s). */
   readonly leaseMs?: number;
@@ -119,7 +125,7 @@ export class RedisLeaderElection implements LeaderElection {
   readonly safetyMarginMs: number;
   private readonly key: string;
   private readonly termKey: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly log: LeaderElectionLog;
   private readonly aborter = new AbortController();
   private onChange: (isLeader: boolean) => void = () => {};
@@ -147,7 +153,7 @@ export class RedisLeaderElection implements LeaderElection {
     this.replicaId =
       options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.log = options.log ?? (() => {});
-    this.redis = new Redis(options.redisUrl, this.connectionOptions());
+    this.redis = createRedisClient(options.redisUrl, this.connectionOptions());
     this.redis.on('error', (error: Error) => {
       // Reported once per outage; ioredis retries every second or so until it is back.
       if (this.connectionDown || this.aborter.signal.aborted) return;

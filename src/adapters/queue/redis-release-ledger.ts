@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { DeferredPair, ReleaseLedger } from '../../domain/ports/release-ledger.js';
 import { isSyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
@@ -33,7 +33,7 @@ export class RedisReleaseLedger implements ReleaseLedger {
   readonly manualKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     leaseKey: string,
     /** 1/60 of the scheduler minute: the rolling minute's resolution. */
     private readonly bucketMs = 1_000,

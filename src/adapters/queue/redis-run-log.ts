@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { RunLog } from '../../domain/ports/run-log.js';
 import { isSyncType, type SyncType } from '../../domain/sync-types.js';
 
@@ -28,13 +28,14 @@ return 1
 /**
  * Last runs in Redis beside the lease (`<leaseKey>:last-runs`, one field per type, epoch ms),
  * so a leader taking over during a PostgreSQL outage still knows the phase. Decorated together
- * with PostgresRunLog by NewestRunLog. Works on any connection (the producer's is meant).
+ * with PostgresRunLog by NewestRunLog. Works on any connection (the producer's is meant). The
+ * key is the lease key's, so on a cluster it shares the lease's (and the queue's) hash tag.
  */
 export class RedisRunLog implements RunLog {
   readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     leaseKey: string,
   ) {
     this.key = `${leaseKey}:last-runs`;

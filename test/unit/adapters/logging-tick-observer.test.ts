@@ -88,4 +88,13 @@ describe('describeUrl', () => {
     expect(describeUrl('postgres://user:pw@db:5432/app')).toBe('postgres://db:5432/app');
     expect(describeUrl('redis://:pw@127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
+
+  it('keeps every host of a cluster URL and drops its credentials', () => {
+    expect(describeUrl('redis+cluster://u:p%40ss@10.0.0.1:7001,10.0.0.2:7002/')).toBe(
+      'redis+cluster://10.0.0.1:7001,10.0.0.2:7002',
+    );
+    expect(describeUrl('rediss+cluster://:a@b@h1:7001,h2:7002')).toBe(
+      'rediss+cluster://h1:7001,h2:7002',
+    );
+  });
 });

@@ -23,6 +23,13 @@ describe('isUnreachable', () => {
       new Error('Reached the max retries per request limit (which is 0). Refer to ...'),
     ],
     ['ioredis: command timed out', new Error('Command timed out')],
+    [
+      'ioredis Cluster: not ready',
+      new Error("Cluster isn't ready and enableOfflineQueue options is false"),
+    ],
+    ['ioredis Cluster: no node', new Error('None of startup nodes is available')],
+    ['ioredis Cluster: no slot map', new Error('Failed to refresh slots cache.')],
+    ['Redis Cluster: down', new Error('CLUSTERDOWN The cluster is down')],
     ['a cause that is unreachable', new Error('wrapped', { cause: withCode('ECONNREFUSED') })],
   ])('is true for %s', (_, error) => {
     expect(isUnreachable(error)).toBe(true);
