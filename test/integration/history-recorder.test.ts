@@ -419,15 +419,16 @@ describe('BullMqHistoryRecorder', () => {
       await cycles(1, ['fail-1']);
       await eventually(
         async () => (await agentState.agent('fail-1'))[0]?.consecutiveFailures === 1 || null,
+        15_000,
       );
 
       agentState.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
       await cycles(1, ['fail-1']);
-      await eventually(async () => (await history.recent(10)).orders.length === 2 || null);
+      await eventually(async () => (await history.recent(10)).orders.length === 2 || null, 15_000);
       await new Promise((resolve) => setTimeout(resolve, 200)); // a few failed retries
       agentState.failWith(null);
 
-      await eventually(() => recorder.backlog() === 0 || null);
+      await eventually(() => recorder.backlog() === 0 || null, 15_000);
       await recorder.follow();
       const second = aRecorder(history, { agentState }); // a replay from the cursor adds nothing
       await second.lead();
