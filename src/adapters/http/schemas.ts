@@ -270,11 +270,21 @@ const typeStatus = z.object({
     .array(
       z.object({
         timestamp: z.iso.datetime(),
-        class: z.enum(['deduplicated', 'skipped_breaker', 'skipped_window', 'deferred_budget']),
+        class: z
+          .enum([
+            'released',
+            'deduplicated',
+            'skipped_breaker',
+            'skipped_window',
+            'deferred_budget',
+          ])
+          .describe('released: jobs added to the queue'),
         count: count.min(1),
       }),
     )
-    .describe('What ticks decided for jobs they did not run, newest first; not in health'),
+    .describe(
+      'What ticks decided: the jobs they released, and for those they did not run why; newest first; not in health',
+    ),
   enabled: z.boolean(),
   intervalMinutes: minutes,
   idleMultiplier: count.describe('Intervals an idle agent waits between syncs (0: never by ticks)'),
