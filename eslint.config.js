@@ -36,7 +36,9 @@ export default tseslint.config(
         [
           'clearTimeout',
           'document',
+          'DOMParser',
           'fetch',
+          'IntersectionObserver',
           'requestAnimationFrame',
           'sessionStorage',
           'setTimeout',

@@ -10,6 +10,8 @@ export const HISTORY_RECORDER = Symbol.for('sync-scheduler/HistoryRecorder');
 export const USE_CASES = Symbol.for('sync-scheduler/UseCases');
 /** The per-agent state use cases; resolves to undefined while no AgentStateStore is bound. */
 export const AGENT_USE_CASES = Symbol.for('sync-scheduler/AgentUseCases');
+/** The dashboard's charts and per-agent outcomes. */
+export const CHART_USE_CASES = Symbol.for('sync-scheduler/ChartUseCases');
 export const FOLLOW_DESIRED_STATE = Symbol.for('sync-scheduler/FollowDesiredState');
 /** Every DependencyProbe (multi-bound): /readyz and the boot wait check the same ones. */
 export const DEPENDENCY_PROBE = Symbol.for('sync-scheduler/DependencyProbe');

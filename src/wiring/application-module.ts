@@ -5,12 +5,15 @@ import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
 import type { DependencyProbe } from '../adapters/probes.js';
 import type { AgentUseCases } from '../adapters/http/routes/agent-routes.js';
+import type { ChartUseCases } from '../adapters/http/routes/charts-routes.js';
 import type { SyncUseCases } from '../adapters/http/routes/sync-routes.js';
 import { waitForDependencies } from '../adapters/wait-for-dependencies.js';
 import { FollowDesiredState } from '../application/follow-desired-state.js';
 import { ClearWorkingWindow } from '../application/clear-working-window.js';
 import { GetAgent } from '../application/get-agent.js';
+import { GetAgentOutcomes } from '../application/get-agent-outcomes.js';
 import { GetAutoSyncStatus } from '../application/get-auto-sync-status.js';
+import { GetCharts } from '../application/get-charts.js';
 import { GetErpBreaker } from '../application/get-erp-breaker.js';
 import { GetIntervals } from '../application/get-intervals.js';
 import { GetMonitoringStatus } from '../application/get-monitoring-status.js';
@@ -198,6 +201,13 @@ export const applicationModule = (config: Config) =>
           getErpBreaker: new GetErpBreaker(store),
         },
       [{ serviceIdentifier: AGENT_STATE_STORE, optional: true }, T.SCHEDULER, CLOCK],
+    );
+    bind(T.CHART_USE_CASES).toResolvedValue(
+      (scheduler: SchedulingService, history: SyncHistory, clock: Clock): ChartUseCases => ({
+        getCharts: new GetCharts(scheduler, history, clock, budgetLimits(config)),
+        getAgentOutcomes: new GetAgentOutcomes(history),
+      }),
+      [T.SCHEDULER, SYNC_HISTORY, CLOCK],
     );
 
     bind<ProcessComponent>(PROCESS_COMPONENT).toResolvedValue(

@@ -250,6 +250,7 @@ export function describeSyncHistoryContract(
       it('accepts every class, including those reserved for the load controls', () =>
         withHistory(async (history) => {
           const classes = [
+            'released',
             'deduplicated',
             'skipped_breaker',
             'skipped_window',
@@ -301,6 +302,192 @@ export function describeSyncHistoryContract(
           },
           { maxPerType: 3, maxAgeDays: 2 },
         ));
+    });
+
+    describe('chartSlots', () => {
+      const MINUTE = 60_000;
+      /** Ten-minute slots; the range is the hour before NOW, NOW itself in the last slot. */
+      const SLOT = 10 * MINUTE;
+      const FROM = NOW - 60 * MINUTE;
+      const minutesAgo = (m: number) => (m * MINUTE) / SECOND;
+      const emptySlot = (start: number) => ({
+        start,
+        released: 0,
+        deduplicated: 0,
+        skippedBreaker: 0,
+        skippedWindow: 0,
+        deferredBudget: 0,
+        completed: 0,
+        failed: 0,
+      });
+
+      it('has one zeroed slot per step up to the one holding `to`, oldest first', () =>
+        withHistory(async (history) => {
+          const { slots, historyFrom } = await history.chartSlots('orders', FROM, NOW, SLOT);
+          expect(slots).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => emptySlot(FROM + i * SLOT)));
+          expect(historyFrom).toBeNull();
+          const partial = await history.chartSlots('orders', FROM, NOW - 1, SLOT);
+          expect(partial.slots).toHaveLength(6);
+          expect((await history.chartSlots('orders', NOW, FROM, SLOT)).slots).toEqual([]);
+        }));
+
+      it("counts the type's outcomes and decisions into the slot each happened in", () =>
+        withHistory(async (history) => {
+          await history.recordMany([
+            anEvent({ jobId: 'a', secondsAgo: minutesAgo(55) }),
+            anEvent({ jobId: 'b', secondsAgo: minutesAgo(52), success: false, error: 'x' }),
+            anEvent({ jobId: 'c', secondsAgo: minutesAgo(51) }),
+            anEvent({ jobId: 'd', secondsAgo: minutesAgo(5) }),
+            anEvent({ jobId: 'e', secondsAgo: 0, success: false, error: 'y' }),
+            anEvent({ jobId: 'ddt', type: 'ddt', secondsAgo: minutesAgo(55) }),
+            anEvent({ jobId: 'old', secondsAgo: minutesAgo(61) }),
+          ]);
+          await history.recordDecisions([
+            aDecision({ class: 'released', count: 40, secondsAgo: minutesAgo(58) }),
+            aDecision({ class: 'deduplicated', count: 2, secondsAgo: minutesAgo(58) }),
+            aDecision({ class: 'skipped_breaker', count: 1, secondsAgo: minutesAgo(58) }),
+            aDecision({ class: 'released', count: 10, secondsAgo: minutesAgo(51) }),
+            aDecision({ class: 'deferred_budget', count: 7, secondsAgo: minutesAgo(48) }),
+            aDecision({ class: 'skipped_window', count: 9, secondsAgo: minutesAgo(28) }),
+            aDecision({ type: 'ddt', class: 'released', count: 99, secondsAgo: minutesAgo(58) }),
+            aDecision({ class: 'released', count: 99, secondsAgo: minutesAgo(61) }),
+          ]);
+
+          const { slots } = await history.chartSlots('orders', FROM, NOW, SLOT);
+
+          expect(slots).toEqual([
+            {
+              ...emptySlot(FROM),
+              released: 50,
+              deduplicated: 2,
+              skippedBreaker: 1,
+              completed: 2,
+              failed: 1,
+            },
+            { ...emptySlot(FROM + SLOT), deferredBudget: 7 },
+            emptySlot(FROM + 2 * SLOT),
+            { ...emptySlot(FROM + 3 * SLOT), skippedWindow: 9 },
+            emptySlot(FROM + 4 * SLOT),
+            { ...emptySlot(FROM + 5 * SLOT), completed: 1 },
+            { ...emptySlot(NOW), failed: 1 },
+          ]);
+        }));
+
+      it("puts a row at a slot's very start in that slot, and one a millisecond earlier before it", () =>
+        withHistory(async (history) => {
+          const boundary = FROM + SLOT;
+          await history.recordMany([
+            anEvent({ jobId: 'at', finishedAt: boundary }),
+            anEvent({ jobId: 'before', finishedAt: boundary - 1 }),
+            anEvent({ jobId: 'first', finishedAt: FROM }),
+            anEvent({ jobId: 'too-early', finishedAt: FROM - 1 }),
+          ]);
+          await history.recordDecisions([aDecision({ class: 'released', at: boundary, count: 4 })]);
+
+          const { slots } = await history.chartSlots('orders', FROM, boundary, SLOT);
+
+          expect(slots).toEqual([
+            { ...emptySlot(FROM), completed: 2 },
+            { ...emptySlot(boundary), completed: 1, released: 4 },
+          ]);
+        }));
+
+      it('sums large counts in one slot, and draws slots of any size', () =>
+        withHistory(async (history) => {
+          const events = Array.from({ length: 1_000 }, (_, i) =>
+            anEvent({ jobId: `j-${i}`, success: i % 10 !== 0, secondsAgo: i % 600 }),
+          );
+          await history.recordMany(events);
+          await history.recordDecisions([
+            aDecision({ class: 'released', count: 600_000, secondsAgo: 1 }),
+            aDecision({ class: 'released', count: 600_000, secondsAgo: 2 }),
+          ]);
+
+          const { slots } = await history.chartSlots('orders', NOW - 3_600_000, NOW, 3_600_000);
+
+          expect(slots).toEqual([
+            { ...emptySlot(NOW - 3_600_000), completed: 900, failed: 98, released: 1_200_000 },
+            { ...emptySlot(NOW), failed: 2 },
+          ]);
+          const [whole] = (await history.chartSlots('orders', NOW - 600_000, NOW, 600_001)).slots;
+          expect(whole).toMatchObject({ completed: 900, failed: 100, released: 1_200_000 });
+        }));
+
+      it('says from when retention may have cut the type: its oldest row kept, once at the per-type count', () =>
+        withHistory(
+          async (history) => {
+            await history.recordMany(
+              [50, 40, 30].map((m) => anEvent({ jobId: `o-${m}`, secondsAgo: minutesAgo(m) })),
+            );
+            await history.recordMany([anEvent({ jobId: 'p', type: 'prices' })]);
+            const orders = await history.chartSlots('orders', FROM, NOW, SLOT);
+            expect(orders.historyFrom).toBe(NOW - 50 * MINUTE);
+            // Another type, under the count: complete.
+            expect((await history.chartSlots('prices', FROM, NOW, SLOT)).historyFrom).toBeNull();
+            // The whole kept history inside a later range: nothing missing from it.
+            const later = await history.chartSlots('orders', NOW - 20 * MINUTE, NOW, SLOT);
+            expect(later.historyFrom).toBeNull();
+
+            await history.recordDecisions(
+              [20, 15, 10].map((m) => aDecision({ type: 'prices', secondsAgo: minutesAgo(m) })),
+            );
+            const prices = await history.chartSlots('prices', FROM, NOW, SLOT);
+            expect(prices.historyFrom).toBe(NOW - 20 * MINUTE);
+          },
+          { maxPerType: 3 },
+        ));
+
+      it('says so for a range reaching past the age bound too', () =>
+        withHistory(
+          async (history) => {
+            const range = await history.chartSlots('orders', NOW - 2 * DAY, NOW, 60 * MINUTE);
+            expect(range.historyFrom).toBe(NOW - DAY);
+            const inside = await history.chartSlots('orders', NOW - DAY + 1, NOW, 60 * MINUTE);
+            expect(inside.historyFrom).toBeNull();
+          },
+          { maxAgeDays: 1 },
+        ));
+    });
+
+    describe('agentOutcomes', () => {
+      it("lists one agent's newest outcomes of every type, newest first, up to `limit`", () =>
+        withHistory(async (history) => {
+          const failed = anEvent({
+            jobId: 'i-1',
+            type: 'invoices',
+            userId: 'a-7',
+            success: false,
+            error: 'ERP timed out',
+            durationMs: 30_017,
+            secondsAgo: 10,
+          });
+          await history.recordMany([
+            anEvent({ jobId: 'o-1', userId: 'a-7', secondsAgo: 30 }),
+            failed,
+            anEvent({ jobId: 'c-1', type: 'customers', userId: 'a-7', secondsAgo: 20 }),
+            anEvent({ jobId: 'o-2', userId: 'a-8', secondsAgo: 5 }),
+            anEvent({ jobId: 'p-1', type: 'prices', userId: 'service-account', secondsAgo: 1 }),
+          ]);
+
+          expect(await history.agentOutcomes('a-7', 10)).toEqual([
+            failed,
+            expect.objectContaining({ jobId: 'c-1', type: 'customers' }),
+            expect.objectContaining({ jobId: 'o-1', type: 'orders' }),
+          ]);
+          expect(jobIds(await history.agentOutcomes('a-7', 2))).toEqual(['i-1', 'c-1']);
+          expect(jobIds(await history.agentOutcomes('service-account', 10))).toEqual(['p-1']);
+          expect(await history.agentOutcomes('a-7', 0)).toEqual([]);
+          expect(await history.agentOutcomes('nobody', 10)).toEqual([]);
+        }));
+
+      it('settles equal finish times by the order of recording, newest first', () =>
+        withHistory(async (history) => {
+          await recordAll(history, [
+            anEvent({ jobId: 'first', type: 'ddt' }),
+            anEvent({ jobId: 'second', type: 'orders' }),
+          ]);
+          expect(jobIds(await history.agentOutcomes('a-1', 10))).toEqual(['second', 'first']);
+        }));
     });
 
     describe('prune', () => {

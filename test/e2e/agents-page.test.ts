@@ -155,7 +155,7 @@ describe.skipIf(!HAS_CHROMIUM)('agents view in headless Chromium', () => {
     expect(controls.filter((line) => !/- \w+ "[^"]+"/.test(line))).toEqual([]);
     expect(tree).toContain('combobox "Show"');
     expect(tree).toContain('button "Reset a-open"');
-    expect(await page.getByRole('columnheader').count()).toBe(4);
+    expect(await page.getByRole('columnheader').count()).toBe(5);
     expect(await page.locator('th:not([scope])').count()).toBe(0);
   });
 

@@ -319,6 +319,8 @@ describe('BullMqHistoryRecorder', () => {
       recent: (limit) => history.recent(limit),
       recordDecisions: (decisions) => history.recordDecisions(decisions),
       recentDecisions: (limit) => history.recentDecisions(limit),
+      chartSlots: (...args) => history.chartSlots(...args),
+      agentOutcomes: (userId, limit) => history.agentOutcomes(userId, limit),
       prune: () => history.prune(),
     };
     history.failWith(new Error('connect ECONNREFUSED 127.0.0.1:5432'));

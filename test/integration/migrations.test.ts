@@ -335,6 +335,7 @@ describe('migrations', () => {
         '(sync_type, decided_at DESC, id DESC)',
       ]);
       await insert(db, 'orders', 'skipped_breaker', 1);
+      await insert(db, 'orders', 'released', 40); // the jobs a tick added to the queue
       await expect(insert(db, 'orders', 'completed', 1)).rejects.toThrow(/class_check/);
       await expect(insert(db, 'orders', 'deduplicated', 0)).rejects.toThrow(/count_check/);
       await expect(insert(db, 'stock', 'deduplicated', 1)).rejects.toThrow(/sync_type_check/);

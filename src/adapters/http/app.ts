@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
 import { mountAdminPage } from './routes/admin-routes.js';
 import { agentRoutes, type AgentUseCases } from './routes/agent-routes.js';
+import { chartRoutes, type ChartUseCases } from './routes/charts-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
@@ -23,6 +24,8 @@ export interface HttpDeps {
   readonly useCases: SyncUseCases;
   /** The per-agent state routes; absent (no AgentStateStore bound): they are not mounted. */
   readonly agentUseCases?: AgentUseCases | undefined;
+  /** The dashboard's charts; absent (an older wiring): not mounted. */
+  readonly chartUseCases?: ChartUseCases | undefined;
   readonly readiness: readonly ReadinessProbe[];
   /** Merged into every /readyz body, e.g. `{ leader, replicaId }`; it cannot change the verdict. */
   readonly details?: () => Readonly<Record<string, unknown>>;
@@ -60,6 +63,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ...syncRoutes(deps.useCases),
     ...windowRoutes(deps.useCases),
     ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
+    ...(deps.chartUseCases ? chartRoutes(deps.chartUseCases) : []),
     ...identityRoutes(),
     ...opsRoutes({
       readiness: deps.readiness,

@@ -12,6 +12,7 @@ import type { DependencyProbe } from '../probes.js';
 import { createHttpApp } from './app.js';
 import { JwtVerifier } from './jwt-verifier.js';
 import type { AgentUseCases } from './routes/agent-routes.js';
+import type { ChartUseCases } from './routes/charts-routes.js';
 import type { SyncUseCases } from './routes/sync-routes.js';
 
 /** The HTTP server as a process component: the port it really listens on, for PORT=0. */
@@ -42,12 +43,14 @@ export const httpModule = (config: Config) =>
         logger: Logger,
         jwt: JwtVerifier,
         agentUseCases: AgentUseCases | undefined,
+        chartUseCases: ChartUseCases,
       ): HttpServer => {
         let server: Server | undefined;
         let acceptingWrites = true;
         const app = createHttpApp({
           useCases,
           agentUseCases,
+          chartUseCases,
           // Each probe bounds itself (1 s by default); /readyz also caps any probe it is given.
           readiness: probes,
           details: () => ({ leader: leadership.isLeader(), replicaId: leadership.replicaId }),
@@ -92,6 +95,7 @@ export const httpModule = (config: Config) =>
         T.LOGGER,
         JWT_VERIFIER,
         { serviceIdentifier: T.AGENT_USE_CASES, optional: true },
+        T.CHART_USE_CASES,
       ],
     );
     bind(PROCESS_COMPONENT).toService(HTTP_SERVER);

@@ -17,7 +17,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 };
 const COMMON_ERRORS = [404, 405, 500];
 /** The contract's version, not the package's: it changes only when a route or shape does. */
-const API_VERSION = '1.3.0';
+const API_VERSION = '1.4.0';
 
 /** OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target; `$schema` is implied. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

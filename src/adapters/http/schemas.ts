@@ -4,6 +4,12 @@ import {
   MAX_HISTORY_LIMIT,
 } from '../../application/get-monitoring-status.js';
 import { MAX_USER_ID_LENGTH } from '../../application/agent-id.js';
+import { DEFAULT_OUTCOME_LIMIT, MAX_OUTCOME_LIMIT } from '../../application/get-agent-outcomes.js';
+import {
+  DEFAULT_CHART_HOURS,
+  MAX_CHART_HOURS,
+  MIN_CHART_HOURS,
+} from '../../application/get-charts.js';
 import {
   AGENT_STATE_FILTERS,
   DEFAULT_AGENT_LIMIT,
@@ -270,11 +276,21 @@ const typeStatus = z.object({
     .array(
       z.object({
         timestamp: z.iso.datetime(),
-        class: z.enum(['deduplicated', 'skipped_breaker', 'skipped_window', 'deferred_budget']),
+        class: z
+          .enum([
+            'released',
+            'deduplicated',
+            'skipped_breaker',
+            'skipped_window',
+            'deferred_budget',
+          ])
+          .describe('released: jobs added to the queue'),
         count: count.min(1),
       }),
     )
-    .describe('What ticks decided for jobs they did not run, newest first; not in health'),
+    .describe(
+      'What ticks decided: the jobs they released, and for those they did not run why; newest first; not in health',
+    ),
   enabled: z.boolean(),
   intervalMinutes: minutes,
   idleMultiplier: count.describe('Intervals an idle agent waits between syncs (0: never by ticks)'),
@@ -366,6 +382,77 @@ export const erpBreakerResponse = z.object({
   since: epochMs.nullable(),
   openUntil: epochMs.nullable(),
   window: z.object({ outcomes: count, failed: count }),
+});
+
+const HOURS_RANGE = `must be between ${MIN_CHART_HOURS} and ${MAX_CHART_HOURS}`;
+
+/** GET /charts/:type: how far back, in whole hours. */
+export const chartQuery = z.object({
+  hours: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number of hours' })
+    .min(MIN_CHART_HOURS, { error: HOURS_RANGE })
+    .max(MAX_CHART_HOURS, { error: HOURS_RANGE })
+    .default(DEFAULT_CHART_HOURS),
+});
+
+const chartSlot = z.object({
+  start: epochMs,
+  released: count.describe('Jobs added to the queue'),
+  completed: count,
+  failed: count.describe('After all its attempts'),
+  deduplicated: count.describe('Not added: the previous job was still pending'),
+  skippedBreaker: count,
+  skippedWindow: count,
+  deferredBudget: count,
+});
+
+export const chartResponse = z.object({
+  success: ok,
+  type: syncType,
+  hours: z.number().int(),
+  intervalMinutes: minutes,
+  slotMs: z.number().int().min(1).describe('One interval, or a whole number of them'),
+  from: epochMs.describe("The first slot's start"),
+  to: epochMs.describe('Now, inside the last slot'),
+  budgetPerSlot: z
+    .number()
+    .min(0)
+    .nullable()
+    .describe('ERP_MAX_PER_MINUTE × the minutes of a slot; null without a per-minute budget'),
+  maxInFlight: count.nullable().describe('ERP_MAX_IN_FLIGHT, a bound on the queue; null if none'),
+  historyFrom: epochMs
+    .nullable()
+    .describe('Before this, retention may have removed rows: slots there can read low'),
+  slots: z.array(chartSlot).describe('Oldest first; at most 300'),
+});
+
+const OUTCOME_LIMIT_RANGE = `must be between 1 and ${MAX_OUTCOME_LIMIT}`;
+
+export const outcomesQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: OUTCOME_LIMIT_RANGE })
+    .max(MAX_OUTCOME_LIMIT, { error: OUTCOME_LIMIT_RANGE })
+    .default(DEFAULT_OUTCOME_LIMIT),
+});
+
+export const agentOutcomesResponse = z.object({
+  success: ok,
+  userId: z.string(),
+  outcomes: z
+    .array(
+      z.object({
+        jobId: z.string(),
+        type: syncType,
+        finishedAt: epochMs,
+        success: z.boolean(),
+        durationMs: z.number().nullable(),
+        error: z.string().nullable(),
+      }),
+    )
+    .describe('Newest first, every type; empty for an agent the history has nothing of'),
 });
 
 /** `subject` is the token's `sub`, null when it has none. */

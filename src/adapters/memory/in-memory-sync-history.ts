@@ -1,4 +1,12 @@
-import type { SyncEvent, SyncHistory, TickDecision } from '../../domain/ports/sync-history.js';
+import { historyFrom, slotCount } from '../../domain/chart-slots.js';
+import type {
+  ChartSlot,
+  ChartSlots,
+  DecisionClass,
+  SyncEvent,
+  SyncHistory,
+  TickDecision,
+} from '../../domain/ports/sync-history.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { asAdapterFailure } from './failure.js';
 
@@ -76,6 +84,47 @@ export class InMemorySyncHistory implements SyncHistory {
     ) as Record<SyncType, TickDecision[]>;
   }
 
+  async chartSlots(type: SyncType, from: number, to: number, slotMs: number): Promise<ChartSlots> {
+    const count = slotCount(from, to, slotMs);
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
+    const slots = Array.from({ length: count }, (_, i) => ({
+      ...EMPTY_SLOT,
+      start: from + i * slotMs,
+    }));
+    const slotOf = (at: number): Counts | undefined => slots[Math.floor((at - from) / slotMs)];
+    for (const { event } of this.events) {
+      const slot =
+        event.type === type && event.finishedAt >= from ? slotOf(event.finishedAt) : undefined;
+      if (slot) slot[event.success ? 'completed' : 'failed']++;
+    }
+    for (const { decision } of this.decisions) {
+      const slot = decision.type === type && decision.at >= from ? slotOf(decision.at) : undefined;
+      if (slot) slot[SLOT_FIELD[decision.class]] += decision.count;
+    }
+    const events = this.events.filter(({ event }) => event.type === type).map(({ event }) => event);
+    const decisions = this.decisions
+      .filter(({ decision }) => decision.type === type)
+      .map(({ decision }) => decision);
+    const horizon = (entries: readonly Entry[]) =>
+      entries.length >= this.maxPerType ? Math.min(...entries.map(timeOf)) : undefined;
+    return {
+      slots,
+      historyFrom: historyFrom(from, this.now() - this.maxAgeMs, [
+        horizon(events),
+        horizon(decisions),
+      ]),
+    };
+  }
+
+  async agentOutcomes(userId: string, limit: number): Promise<readonly SyncEvent[]> {
+    if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
+    return this.events
+      .filter(({ event }) => event.userId === userId)
+      .toSorted((a, b) => b.event.finishedAt - a.event.finishedAt || b.seq - a.seq)
+      .slice(0, Math.max(0, Math.floor(limit)))
+      .map(({ event }) => event);
+  }
+
   async prune(): Promise<number> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
     const cutoff = this.now() - this.maxAgeMs;
@@ -105,6 +154,26 @@ export class InMemorySyncHistory implements SyncHistory {
 }
 
 type Entry = SyncEvent | TickDecision;
+
+type Counts = { -readonly [K in keyof ChartSlot]: ChartSlot[K] };
+
+const EMPTY_SLOT: Omit<Counts, 'start'> = {
+  released: 0,
+  deduplicated: 0,
+  skippedBreaker: 0,
+  skippedWindow: 0,
+  deferredBudget: 0,
+  completed: 0,
+  failed: 0,
+};
+
+const SLOT_FIELD: Readonly<Record<DecisionClass, keyof Omit<Counts, 'start'>>> = {
+  released: 'released',
+  deduplicated: 'deduplicated',
+  skipped_breaker: 'skippedBreaker',
+  skipped_window: 'skippedWindow',
+  deferred_budget: 'deferredBudget',
+};
 
 const timeOf = (entry: Entry): number => ('finishedAt' in entry ? entry.finishedAt : entry.at);
 

@@ -1,11 +1,14 @@
 import { inject, injectable, optional } from 'inversify';
 import type { Pool } from 'pg';
 import type {
+  ChartSlot,
+  ChartSlots,
   DecisionClass,
   SyncEvent,
   SyncHistory,
   TickDecision,
 } from '../../domain/ports/sync-history.js';
+import { historyFrom, slotCount } from '../../domain/chart-slots.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
 import { PG_POOL } from './tokens.js';
@@ -36,6 +39,19 @@ interface DecisionRow {
   decided_at: Date;
   class: DecisionClass;
   count: number;
+}
+
+interface ChartRow {
+  i: number;
+  released: number;
+  deduplicated: number;
+  skipped_breaker: number;
+  skipped_window: number;
+  deferred_budget: number;
+  completed: number;
+  failed: number;
+  events_from: Date | null;
+  decisions_from: Date | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -146,6 +162,50 @@ export class PostgresSyncHistory implements SyncHistory {
     }));
   }
 
+  chartSlots(type: SyncType, from: number, to: number, slotMs: number): Promise<ChartSlots> {
+    const count = slotCount(from, to, slotMs);
+    return unreachableAs(UNREADABLE, async () => {
+      const { rows } = await this.pool.query<ChartRow>(CHART_STATEMENT, [
+        type,
+        from,
+        slotMs,
+        count,
+        this.maxPerType,
+      ]);
+      const slots: ChartSlot[] = rows.map((row) => ({
+        start: from + row.i * slotMs,
+        released: row.released,
+        deduplicated: row.deduplicated,
+        skippedBreaker: row.skipped_breaker,
+        skippedWindow: row.skipped_window,
+        deferredBudget: row.deferred_budget,
+        completed: row.completed,
+        failed: row.failed,
+      }));
+      const first = rows[0];
+      const horizons = [first?.events_from, first?.decisions_from].map((at) => at?.getTime());
+      return { slots, historyFrom: historyFrom(from, this.now() - this.maxAgeMs, horizons) };
+    });
+  }
+
+  agentOutcomes(userId: string, limit: number): Promise<readonly SyncEvent[]> {
+    return unreachableAs(UNREADABLE, async () => {
+      // No index on user_id: retention keeps the table to a few thousand rows between prunes,
+      // and an index would cost the history writer on every insert.
+      const { rows } = await this.pool.query<EventRow>(
+        `select job_id, sync_type, user_id, success, finished_at, duration_ms, error
+         from system.sync_events
+         where user_id = $1
+         order by finished_at desc, id desc
+         limit $2`,
+        [userId, Math.max(0, Math.floor(limit))],
+      );
+      return rows.flatMap((row) =>
+        isSyncType(row.sync_type) ? [toEvent(row, row.sync_type)] : [],
+      );
+    });
+  }
+
   async prune(): Promise<number> {
     const bounds = [this.maxPerType, new Date(this.now() - this.maxAgeMs)];
     const [events, decisions] = await Promise.all([
@@ -186,6 +246,68 @@ function byType<Row extends { sync_type: string }, T>(
   }
   return grouped;
 }
+
+const DECISION_SUMS = (
+  ['released', 'deduplicated', 'skipped_breaker', 'skipped_window', 'deferred_budget'] as const
+)
+  .map((name) => `coalesce(sum(d.count) filter (where d.class = '${name}'), 0)::integer as ${name}`)
+  .join(',\n           ');
+
+/*
+ * One statement: the slot numbers, each table's rows of the type within the range grouped by
+ * slot number (each a range scan of its (sync_type, time) index), left-joined on them; times
+ * are compared as exact epoch milliseconds (numeric), so a row at a slot's start is in that
+ * slot. `horizon`: per table, when the type holds at least $5 rows (its $5-th newest exists,
+ * found by walking $5 index entries), the oldest it keeps.
+ */
+const CHART_STATEMENT = `
+  with bounds as (
+    select timestamptz 'epoch' + $2::bigint * interval '1 millisecond' as lo,
+           timestamptz 'epoch' + ($2::bigint + $3::bigint * $4::integer) * interval '1 millisecond' as hi
+  ),
+  outcome as (
+    select floor((extract(epoch from e.finished_at) * 1000 - $2::bigint) / $3::bigint)::integer as i,
+           count(*) filter (where e.success)::integer as completed,
+           count(*) filter (where not e.success)::integer as failed
+    from system.sync_events e, bounds
+    where e.sync_type = $1 and e.finished_at >= bounds.lo and e.finished_at < bounds.hi
+    group by 1
+  ),
+  decision as (
+    select floor((extract(epoch from d.decided_at) * 1000 - $2::bigint) / $3::bigint)::integer as i,
+           ${DECISION_SUMS}
+    from system.sync_decisions d, bounds
+    where d.sync_type = $1 and d.decided_at >= bounds.lo and d.decided_at < bounds.hi
+    group by 1
+  ),
+  horizon as (
+    select
+      case when exists (
+        select 1 from system.sync_events where sync_type = $1
+        order by finished_at desc, id desc offset $5::integer - 1 limit 1
+      ) then (select min(finished_at) from system.sync_events where sync_type = $1) end
+        as events_from,
+      case when exists (
+        select 1 from system.sync_decisions where sync_type = $1
+        order by decided_at desc, id desc offset $5::integer - 1 limit 1
+      ) then (select min(decided_at) from system.sync_decisions where sync_type = $1) end
+        as decisions_from
+  )
+  select slot.i,
+         coalesce(d.released, 0) as released,
+         coalesce(d.deduplicated, 0) as deduplicated,
+         coalesce(d.skipped_breaker, 0) as skipped_breaker,
+         coalesce(d.skipped_window, 0) as skipped_window,
+         coalesce(d.deferred_budget, 0) as deferred_budget,
+         coalesce(o.completed, 0) as completed,
+         coalesce(o.failed, 0) as failed,
+         horizon.events_from,
+         horizon.decisions_from
+  from generate_series(0, $4::integer - 1) as slot(i)
+  cross join horizon
+  left join outcome o on o.i = slot.i
+  left join decision d on d.i = slot.i
+  order by slot.i`;
 
 const pruneStatement = (table: string, time: string): string =>
   `delete from ${table}

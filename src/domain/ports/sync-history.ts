@@ -13,12 +13,13 @@ export interface SyncEvent {
 }
 
 /**
- * What a tick decided for jobs it did not run, beside the job outcomes: `deduplicated` (still
- * pending), `skipped_breaker` (a pair or the ERP breaker open); `skipped_window` and
- * `deferred_budget` are reserved for the ERP load controls.
+ * What a tick decided, beside the job outcomes: `released` (jobs it added to the queue),
+ * and for jobs it did not run `deduplicated` (still pending), `skipped_breaker` (a pair or the
+ * ERP breaker open), `skipped_window` (outside the working hours) and `deferred_budget` (held
+ * back by the release budget).
  */
 export type DecisionClass =
-  'deduplicated' | 'skipped_breaker' | 'skipped_window' | 'deferred_budget';
+  'released' | 'deduplicated' | 'skipped_breaker' | 'skipped_window' | 'deferred_budget';
 
 /** How many jobs of one type a tick gave one class: one record per (tick, class), never per agent. */
 export interface TickDecision {
@@ -28,6 +29,31 @@ export interface TickDecision {
   readonly class: DecisionClass;
   /** Jobs so decided; more than zero. */
   readonly count: number;
+}
+
+/** What happened to one type within one slot `[start, start + slotMs)` of a chart. */
+export interface ChartSlot {
+  /** Epoch ms. */
+  readonly start: number;
+  /** Summed counts of the decisions of each class (`released`: jobs added to the queue). */
+  readonly released: number;
+  readonly deduplicated: number;
+  readonly skippedBreaker: number;
+  readonly skippedWindow: number;
+  readonly deferredBudget: number;
+  /** Job outcomes that finished within the slot. */
+  readonly completed: number;
+  readonly failed: number;
+}
+
+export interface ChartSlots {
+  readonly slots: readonly ChartSlot[];
+  /**
+   * Epoch ms before which the history may have lost rows of this type to retention (the
+   * newest N per type, the age bound), so that slots before it can read low; null when
+   * nothing within the range can have been pruned.
+   */
+  readonly historyFrom: number | null;
 }
 
 /** Bounded record of sync outcomes and tick decisions; rejects when unreachable. */
@@ -47,6 +73,14 @@ export interface SyncHistory {
   recordDecisions(decisions: readonly TickDecision[]): Promise<void>;
   /** The newest `limit` decisions of each type, newest first. */
   recentDecisions(limit: number): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>>;
+  /**
+   * One type's outcomes and decisions counted per slot: the slots start at `from` and every
+   * `slotMs` after it up to the one holding `to` (none when `to < from`), oldest first, each
+   * counting what happened within `[start, start + slotMs)`; a slot with nothing has zeros.
+   */
+  chartSlots(type: SyncType, from: number, to: number, slotMs: number): Promise<ChartSlots>;
+  /** The newest `limit` outcomes of one agent (of every type), newest first. */
+  agentOutcomes(userId: string, limit: number): Promise<readonly SyncEvent[]>;
   /**
    * Deletes events, and decisions, beyond the same retention bounds (each counted apart per
    * type); resolves with how many rows went.

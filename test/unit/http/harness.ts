@@ -8,6 +8,7 @@ import { JwtVerifier } from '../../../src/adapters/http/jwt-verifier.js';
 import type { ReadinessProbe } from '../../../src/adapters/http/readiness.js';
 import { Container } from 'inversify';
 import type { AgentUseCases } from '../../../src/adapters/http/routes/agent-routes.js';
+import type { ChartUseCases } from '../../../src/adapters/http/routes/charts-routes.js';
 import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
 import { InMemoryAgentRegistry } from '../../../src/adapters/memory/in-memory-agent-registry.js';
 import { InMemoryAgentStateStore } from '../../../src/adapters/memory/in-memory-agent-state-store.js';
@@ -71,6 +72,8 @@ export interface StartOptions {
   readonly clockStart?: number;
   /** false: no AgentStateStore bound, so the agent routes are not mounted. */
   readonly agentState?: boolean;
+  /** Settings the application module reads beyond the defaults, e.g. the release budget. */
+  readonly config?: Partial<Config>;
 }
 
 /**
@@ -110,7 +113,7 @@ export async function startApp(options: StartOptions = {}) {
     inMemoryModule(
       options.agentState === false ? { ...adapters, agentState: undefined } : adapters,
     ),
-    applicationModule({ settingsResyncMs: 30_000 } as Config),
+    applicationModule({ settingsResyncMs: 30_000, ...options.config } as Config),
   );
   const components = [...container.getAll<ProcessComponent>(PROCESS_COMPONENT)].sort(
     (x, y) => x.order - y.order,
@@ -123,10 +126,12 @@ export async function startApp(options: StartOptions = {}) {
   const scheduler = container.get<SchedulingService>(T.SCHEDULER);
   const useCases = container.get<SyncUseCases>(T.USE_CASES);
   const agentUseCases = container.get<AgentUseCases | undefined>(T.AGENT_USE_CASES);
+  const chartUseCases = container.get<ChartUseCases>(T.CHART_USE_CASES);
   const observer = container.get<TickObserver>(TICK_OBSERVER);
   const app = createHttpApp({
     useCases,
     agentUseCases,
+    chartUseCases,
     readiness: options.probes ?? [healthyProbe('postgres'), healthyProbe('redis')],
     details:
       options.details ??

@@ -131,6 +131,8 @@ describe('operations routes', () => {
           'GET /api/sync/agents/{userId}',
           'POST /api/sync/agents/{userId}/reset',
           'GET /api/sync/erp-breaker',
+          'GET /api/sync/charts/{type}',
+          'GET /api/sync/agents/{userId}/outcomes',
           'GET /api/sync/me',
           'GET /healthz',
           'GET /readyz',

@@ -2,6 +2,9 @@
 // Every action is one call to the admin API and every figure comes from its answers; the page
 // keeps no state of its own beyond the token (session storage) and the fields being edited.
 
+// The charts and the agents' outcome strips: drawn in their own module (inline SVG).
+import { drawCharts, outcomeStrip, refreshOutcomeStrips } from './admin-charts.js';
+
 const API = '/api/sync';
 const TOKEN_KEY = 'sync-scheduler:admin-token';
 const REFRESH_MS = 5000;
@@ -873,6 +876,7 @@ function renderAgentRow(agent) {
     { 'data-agent': agent.userId },
     h('th', { scope: 'row' }, h('span', { class: 'type-name' }, agent.userId)),
     failureCell,
+    cell('Recent outcomes', outcomeStrip(agent.userId, api)),
     cell(
       'Sync types',
       h(
@@ -998,6 +1002,8 @@ async function refreshNow() {
     renderTypeSettings(settings);
     renderErp(erp);
     renderAgents(agents);
+    if (view === 'types') void drawCharts(api);
+    else refreshOutcomeStrips();
     clearAlert('refresh');
   } catch (error) {
     if (read !== latest) return;

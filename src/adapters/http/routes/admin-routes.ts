@@ -26,6 +26,11 @@ export const ADMIN_CSP = [
 const ASSETS = [
   { path: '/admin', file: 'admin.html', type: 'text/html; charset=utf-8' },
   { path: '/admin/admin.js', file: 'admin.js', type: 'text/javascript; charset=utf-8' },
+  {
+    path: '/admin/admin-charts.js',
+    file: 'admin-charts.js',
+    type: 'text/javascript; charset=utf-8',
+  },
   { path: '/admin/admin.css', file: 'admin.css', type: 'text/css; charset=utf-8' },
 ] as const;
 
@@ -45,7 +50,7 @@ function load(dir: URL, file: string): Asset {
 }
 
 /**
- * Serves the admin page's three static files, read once at boot. No auth here: the page holds
+ * Serves the admin page's static files, read once at boot. No auth here: the page holds
  * no data; its calls to /api/sync carry the token. A build without the files still boots
  * (the scheduler matters more than its dashboard) and answers /admin with a JSON 404.
  */
