@@ -342,6 +342,73 @@ describe('migrations', () => {
     });
   });
 
+  describe('sync_counts', () => {
+    const countRows = async (db: TestDatabase) =>
+      (
+        await db.pool.query<{ sync_type: string; bucket: Date; class: string; count: string }>(
+          'select * from system.sync_counts order by sync_type, bucket, class',
+        )
+      ).rows.map((row) => [row.sync_type, row.bucket.toISOString(), row.class, Number(row.count)]);
+
+    it('hold one count per (type, minute, class), keyed for the charts and the upserts', async () => {
+      const db = await emptyDatabase();
+
+      await runMigrations(db.url);
+
+      expect(await columnsOf(db, 'system', 'sync_counts')).toEqual([
+        'sync_type',
+        'bucket',
+        'class',
+        'count',
+      ]);
+      const { rows } = await db.pool.query<{ indexdef: string }>(
+        `select indexdef from pg_indexes where schemaname = 'system' and tablename = 'sync_counts'`,
+      );
+      expect(rows.map((row) => row.indexdef.replace(/^.* USING btree /, ''))).toEqual([
+        '(sync_type, bucket, class)',
+      ]);
+      const insert = (type: string, cls: string, count: number) =>
+        db.pool.query(
+          `insert into system.sync_counts values ($1, '2026-12-01T08:00:00Z', $2, $3)`,
+          [type, cls, count],
+        );
+      for (const cls of ['completed', 'failed', 'released', 'deferred_budget']) {
+        await insert('orders', cls, 1);
+      }
+      await expect(insert('orders', 'completed', 1)).rejects.toThrow(/sync_counts_pkey/);
+      await expect(insert('ddt', 'pending', 1)).rejects.toThrow(/class_check/);
+      await expect(insert('ddt', 'failed', 0)).rejects.toThrow(/count_check/);
+      await expect(insert('stock', 'failed', 1)).rejects.toThrow(/sync_type_check/);
+    });
+
+    it('count what the history already holds, per minute, once, when applied over it', async () => {
+      const db = await emptyDatabase();
+      await runMigrations(db.url);
+      await db.pool.query(
+        `insert into system.sync_events (job_id, sync_type, user_id, success, finished_at) values
+           ('j-1', 'orders', 'a-1', true, '2026-12-01T08:00:00Z'),
+           ('j-2', 'orders', 'a-2', true, '2026-12-01T08:00:59.999Z'),
+           ('j-3', 'orders', 'a-3', false, '2026-12-01T08:00:30Z'),
+           ('j-4', 'orders', 'a-1', true, '2026-12-01T08:01:00Z');
+         insert into system.sync_decisions (sync_type, decided_at, class, count) values
+           ('orders', '2026-12-01T08:00:10Z', 'released', 40),
+           ('orders', '2026-12-01T08:00:50Z', 'released', 2);
+         -- Already counted (its writer did it): left as it is.
+         insert into system.sync_counts values ('orders', '2026-12-01T08:01:00Z', 'completed', 5);`,
+      );
+      await db.pool.query('drop table system.pgmigrations');
+
+      await runMigrations(db.url);
+
+      expect(await countRows(db)).toEqual([
+        ['orders', '2026-12-01T08:00:00.000Z', 'completed', 2],
+        ['orders', '2026-12-01T08:00:00.000Z', 'failed', 1],
+        ['orders', '2026-12-01T08:00:00.000Z', 'released', 42],
+        ['orders', '2026-12-01T08:01:00.000Z', 'completed', 5],
+      ]);
+    });
+  });
+
   describe('sync_settings constraints', () => {
     const insert = async (db: TestDatabase, type: string, minutes: number): Promise<unknown> =>
       db.pool.query(
