@@ -29,15 +29,17 @@ export function slotCount(from: number, to: number, slotMs: number): number {
 }
 
 /**
- * The latest of the times before which retention may have removed rows: per table, the oldest
- * row it keeps when it holds at least its per-type count (undefined otherwise), and the age
- * bound. Null when that is not after `from`: nothing within the range can be missing.
+ * The start of the scheduler minute (`minuteMs`) holding `at`: the bucket the chart counts
+ * are kept in, aligned to multiples of it like the slots.
  */
-export function historyFrom(
-  from: number,
-  ageBound: number,
-  horizons: readonly (number | undefined)[],
-): number | null {
-  const latest = Math.max(ageBound, ...horizons.map((at) => at ?? -Infinity));
-  return latest > from ? latest : null;
+export function bucketStart(at: number, minuteMs: number): number {
+  return Math.floor(at / minuteMs) * minuteMs;
+}
+
+/**
+ * The time before which retention may have removed counts: the age bound (`ageBound`), or
+ * null when that is not after `from`: nothing within the range can be missing.
+ */
+export function historyFrom(from: number, ageBound: number): number | null {
+  return ageBound > from ? ageBound : null;
 }

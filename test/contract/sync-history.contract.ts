@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncEvent, SyncHistory, TickDecision } from '../../src/domain/ports/sync-history.js';
+import type {
+  ChartSlots,
+  SyncEvent,
+  SyncHistory,
+  TickDecision,
+} from '../../src/domain/ports/sync-history.js';
 import { SYNC_TYPES, type SyncType } from '../../src/domain/sync-types.js';
 
 export interface SyncHistoryRetentionOptions {
   readonly maxPerType: number;
   readonly maxAgeDays: number;
+  /** The chart counts' bucket. */
+  readonly minuteMs: number;
   readonly now: () => number;
 }
 
@@ -51,7 +58,8 @@ const jobIds = (events: readonly SyncEvent[]): string[] => events.map((event) =>
 
 /**
  * What every SyncHistory must do; `makeHistory` hands out an empty one with the given
- * retention (defaults: 500 per type, 7 days, measured from NOW).
+ * retention (defaults: 500 per type, 7 days, measured from NOW, and a scheduler minute of one
+ * second, so that the chart counts' buckets are seconds).
  */
 export function describeSyncHistoryContract(
   name: string,
@@ -65,6 +73,7 @@ export function describeSyncHistoryContract(
       const { history, cleanup } = await makeHistory({
         maxPerType: 500,
         maxAgeDays: 7,
+        minuteMs: SECOND,
         now: () => NOW,
         ...retention,
       });
@@ -207,6 +216,20 @@ export function describeSyncHistoryContract(
           expect(await history.recordMany([])).toEqual([]);
         }));
 
+      it('counts an outcome once in the charts, however often and however batched it comes', () =>
+        withHistory(async (history) => {
+          const done = anEvent({ jobId: 'job-1', secondsAgo: 5 });
+          const failed = anEvent({ jobId: 'job-2', secondsAgo: 5, success: false, error: 'x' });
+          const retried = anEvent({ jobId: 'job-2', secondsAgo: 4 }); // same id, later finish
+
+          await history.recordMany([done, failed, done, failed]);
+          await history.recordMany([failed, done, retried]); // a replay after a crash
+          await Promise.all([history.record(retried), history.record(done)]);
+
+          const { slots } = await history.chartSlots('orders', NOW - 60 * SECOND, NOW, 60 * SECOND);
+          expect(slots[0]).toMatchObject({ completed: 2, failed: 1 });
+        }));
+
       it('rounds fractional durations and accepts an empty batch', () =>
         withHistory(async (history) => {
           await history.recordMany([]);
@@ -247,7 +270,7 @@ export function describeSyncHistoryContract(
           expect((await history.recent(10)).ddt).toEqual([]); // not job outcomes
         }));
 
-      it('accepts every class, including those reserved for the load controls', () =>
+      it('accepts every class, and lists all but released', () =>
         withHistory(async (history) => {
           const classes = [
             'released',
@@ -260,8 +283,32 @@ export function describeSyncHistoryContract(
             classes.map((decisionClass, i) => aDecision({ class: decisionClass, secondsAgo: i })),
           );
           const recent = await history.recentDecisions(10);
-          expect(recent.orders.map((decision) => decision.class)).toEqual(classes);
+          expect(recent.orders.map((decision) => decision.class)).toEqual(classes.slice(1));
         }));
+
+      it('charts released but never lists it, so it cannot push the others out of retention', () =>
+        withHistory(
+          async (history) => {
+            const skipped = aDecision({ class: 'skipped_breaker', count: 2, secondsAgo: 30 });
+            await history.recordDecisions([skipped]);
+            for (let pass = 0; pass < 5; pass++) {
+              await history.recordDecisions([
+                aDecision({ class: 'released', count: 10, secondsAgo: 20 - pass }),
+              ]);
+            }
+            await history.prune();
+
+            expect((await history.recentDecisions(10)).orders).toEqual([skipped]);
+            const { slots } = await history.chartSlots(
+              'orders',
+              NOW - 60 * SECOND,
+              NOW,
+              60 * SECOND,
+            );
+            expect(slots[0]).toMatchObject({ released: 50, skippedBreaker: 2 });
+          },
+          { maxPerType: 3 },
+        ));
 
       it('lists the newest `limit` of each type, newest first, and none for a limit of zero', () =>
         withHistory(async (history) => {
@@ -293,7 +340,8 @@ export function describeSyncHistoryContract(
             ]);
             await history.record(anEvent({ jobId: 'old', secondsAgo: (2 * DAY) / SECOND + 1 }));
 
-            expect(await history.prune()).toBe(3); // one over the count, one too old, one event
+            // One over the count, one too old, one event, and the two old ones' chart counts.
+            expect(await history.prune()).toBe(5);
 
             const recent = await history.recentDecisions(10);
             expect(counts(recent.orders)).toEqual([1, 2, 3]);
@@ -373,23 +421,32 @@ export function describeSyncHistoryContract(
           ]);
         }));
 
-      it("puts a row at a slot's very start in that slot, and one a millisecond earlier before it", () =>
+      it('counts per scheduler minute: a whole bucket in the slot its start falls in', () =>
         withHistory(async (history) => {
           const boundary = FROM + SLOT;
           await history.recordMany([
             anEvent({ jobId: 'at', finishedAt: boundary }),
+            anEvent({ jobId: 'end-of-bucket', finishedAt: boundary + SECOND - 1 }),
             anEvent({ jobId: 'before', finishedAt: boundary - 1 }),
-            anEvent({ jobId: 'first', finishedAt: FROM }),
+            anEvent({ jobId: 'first', finishedAt: FROM + SECOND - 1 }),
             anEvent({ jobId: 'too-early', finishedAt: FROM - 1 }),
           ]);
-          await history.recordDecisions([aDecision({ class: 'released', at: boundary, count: 4 })]);
+          await history.recordDecisions([
+            aDecision({ class: 'released', at: boundary + SECOND - 1, count: 4 }),
+            aDecision({ class: 'released', at: boundary - 1, count: 1 }),
+          ]);
 
           const { slots } = await history.chartSlots('orders', FROM, boundary, SLOT);
 
           expect(slots).toEqual([
-            { ...emptySlot(FROM), completed: 2 },
-            { ...emptySlot(boundary), completed: 1, released: 4 },
+            { ...emptySlot(FROM), completed: 2, released: 1 },
+            { ...emptySlot(boundary), completed: 2, released: 4 },
           ]);
+          // A slot edge inside a bucket: the bucket stays whole, in the slot of its start.
+          const cut = await history.chartSlots('orders', boundary - SLOT / 2, boundary, SLOT / 2);
+          expect(cut.slots.map((slot) => slot.completed)).toEqual([1, 2]);
+          const inside = await history.chartSlots('orders', boundary + 1, boundary + 2, 1);
+          expect(inside.slots.map((slot) => slot.completed)).toEqual([0, 0]);
         }));
 
       it('sums large counts in one slot, and draws slots of any size', () =>
@@ -413,26 +470,33 @@ export function describeSyncHistoryContract(
           expect(whole).toMatchObject({ completed: 900, failed: 100, released: 1_200_000 });
         }));
 
-      it('says from when retention may have cut the type: its oldest row kept, once at the per-type count', () =>
+      it('keeps counting what the per-type retention of the rows pruned', () =>
         withHistory(
           async (history) => {
             await history.recordMany(
-              [50, 40, 30].map((m) => anEvent({ jobId: `o-${m}`, secondsAgo: minutesAgo(m) })),
+              [50, 40, 30, 20, 10].map((m) =>
+                anEvent({ jobId: `o-${m}`, secondsAgo: minutesAgo(m), success: m !== 20 }),
+              ),
             );
-            await history.recordMany([anEvent({ jobId: 'p', type: 'prices' })]);
-            const orders = await history.chartSlots('orders', FROM, NOW, SLOT);
-            expect(orders.historyFrom).toBe(NOW - 50 * MINUTE);
-            // Another type, under the count: complete.
-            expect((await history.chartSlots('prices', FROM, NOW, SLOT)).historyFrom).toBeNull();
-            // The whole kept history inside a later range: nothing missing from it.
-            const later = await history.chartSlots('orders', NOW - 20 * MINUTE, NOW, SLOT);
-            expect(later.historyFrom).toBeNull();
-
             await history.recordDecisions(
-              [20, 15, 10].map((m) => aDecision({ type: 'prices', secondsAgo: minutesAgo(m) })),
+              [55, 45, 35, 25].map((m) => aDecision({ secondsAgo: minutesAgo(m), count: m })),
             );
-            const prices = await history.chartSlots('prices', FROM, NOW, SLOT);
-            expect(prices.historyFrom).toBe(NOW - 20 * MINUTE);
+
+            expect(await history.prune()).toBe(3);
+
+            expect((await history.recent(10)).orders).toHaveLength(3);
+            const { slots, historyFrom } = await history.chartSlots('orders', FROM, NOW, SLOT);
+            expect(slots.map((slot) => [slot.completed, slot.failed, slot.deduplicated])).toEqual([
+              [0, 0, 55],
+              [1, 0, 45],
+              [1, 0, 35],
+              [1, 0, 25],
+              [0, 1, 0],
+              [1, 0, 0],
+              [0, 0, 0],
+            ]);
+            // The counts are complete back to the age bound, whatever the rows' count.
+            expect(historyFrom).toBeNull();
           },
           { maxPerType: 3 },
         ));
@@ -523,11 +587,41 @@ export function describeSyncHistoryContract(
               anEvent({ jobId: 'older', secondsAgo: (9 * DAY) / SECOND }),
             ]);
 
-            expect(await history.prune()).toBe(2);
+            expect(await history.prune()).toBe(4); // two events and their chart counts
 
             const recent = await history.recent(10);
             expect(jobIds(recent.orders)).toEqual(['fresh', 'almost-2-days']);
             expect(recent.customers).toEqual([]);
+          },
+          { maxAgeDays: 2 },
+        ));
+
+      it('drops the chart counts of the minutes that ended by the age bound, only those', () =>
+        withHistory(
+          async (history) => {
+            const cutoff = NOW - 2 * DAY;
+            await history.recordMany([
+              anEvent({ jobId: 'last-old-minute', finishedAt: cutoff - 1 }),
+              anEvent({ jobId: 'old-minute', finishedAt: cutoff - SECOND }),
+              anEvent({ jobId: 'first-kept', finishedAt: cutoff }),
+              anEvent({ jobId: 'kept', finishedAt: cutoff + SECOND - 1, success: false }),
+            ]);
+            await history.recordDecisions([
+              aDecision({ class: 'released', at: cutoff - 1, count: 5 }),
+              aDecision({ class: 'released', at: cutoff, count: 7 }),
+            ]);
+            const range = (): Promise<ChartSlots> =>
+              history.chartSlots('orders', cutoff - SECOND, cutoff, SECOND);
+
+            // Two old events, their two chart counts (one bucket) and the old released count.
+            expect(await history.prune()).toBe(4);
+
+            expect((await range()).slots).toEqual([
+              expect.objectContaining({ completed: 0, released: 0 }),
+              expect.objectContaining({ completed: 1, failed: 1, released: 7 }),
+            ]);
+            expect((await range()).historyFrom).toBe(cutoff);
+            expect(await history.prune()).toBe(0);
           },
           { maxAgeDays: 2 },
         ));

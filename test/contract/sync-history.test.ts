@@ -11,6 +11,6 @@ describeSyncHistoryContract('InMemorySyncHistory', async (retention) => ({
 const db = useTestDatabase();
 
 describeSyncHistoryContract('PostgresSyncHistory', async (retention) => {
-  await db().pool.query('truncate system.sync_events, system.sync_decisions');
+  await db().pool.query('truncate system.sync_events, system.sync_decisions, system.sync_counts');
   return { history: new PostgresSyncHistory(db().pool, retention), cleanup: async () => {} };
 });

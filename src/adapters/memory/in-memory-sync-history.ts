@@ -1,4 +1,4 @@
-import { historyFrom, slotCount } from '../../domain/chart-slots.js';
+import { bucketStart, historyFrom, slotCount } from '../../domain/chart-slots.js';
 import type {
   ChartSlot,
   ChartSlots,
@@ -15,8 +15,13 @@ const UNREACHABLE = 'The sync history is unreachable.';
 export interface InMemorySyncHistoryRetention {
   readonly maxPerType?: number;
   readonly maxAgeDays?: number;
+  /** The chart counts' bucket, the scheduler minute (default 60000). */
+  readonly minuteMs?: number;
   readonly now?: () => number;
 }
+
+/** What the chart counts: an outcome or a decision class. */
+type CountClass = DecisionClass | 'completed' | 'failed';
 
 const DAY_MS = 86_400_000;
 
@@ -24,15 +29,22 @@ export class InMemorySyncHistory implements SyncHistory {
   /** Insertion order; `seq` breaks ties between equal finish times, like the table's id. */
   private events: { seq: number; event: SyncEvent }[] = [];
   private decisions: { seq: number; decision: TickDecision }[] = [];
+  /** The chart counts, like system.sync_counts: one entry per (type, bucket, class). */
+  private readonly rollup = new Map<
+    string,
+    { type: SyncType; bucket: number; class: CountClass; count: number }
+  >();
   private seq = 0;
   private failure: Error | null = null;
   private readonly maxPerType: number;
   private readonly maxAgeMs: number;
+  private readonly minuteMs: number;
   private readonly now: () => number;
 
   constructor(retention: InMemorySyncHistoryRetention = {}) {
     this.maxPerType = retention.maxPerType ?? 500;
     this.maxAgeMs = (retention.maxAgeDays ?? 7) * DAY_MS;
+    this.minuteMs = retention.minuteMs ?? 60_000;
     this.now = retention.now ?? Date.now;
   }
 
@@ -50,6 +62,7 @@ export class InMemorySyncHistory implements SyncHistory {
       if (known) continue;
       const durationMs = event.durationMs === null ? null : Math.round(event.durationMs);
       this.events.push({ seq: ++this.seq, event: { ...event, durationMs } });
+      this.addToRollup(event.type, event.finishedAt, event.success ? 'completed' : 'failed', 1);
       inserted.push(event);
     }
     return inserted;
@@ -66,8 +79,13 @@ export class InMemorySyncHistory implements SyncHistory {
 
   async recordDecisions(decisions: readonly TickDecision[]): Promise<void> {
     if (this.failure) throw asAdapterFailure(this.failure, UNREACHABLE);
-    for (const decision of decisions)
-      this.decisions.push({ seq: ++this.seq, decision: { ...decision } });
+    for (const decision of decisions) {
+      this.addToRollup(decision.type, decision.at, decision.class, decision.count);
+      // Released is only counted: kept as a decision, it would push the rest out of retention.
+      if (decision.class !== 'released') {
+        this.decisions.push({ seq: ++this.seq, decision: { ...decision } });
+      }
+    }
   }
 
   async recentDecisions(
@@ -91,29 +109,15 @@ export class InMemorySyncHistory implements SyncHistory {
       ...EMPTY_SLOT,
       start: from + i * slotMs,
     }));
-    const slotOf = (at: number): Counts | undefined => slots[Math.floor((at - from) / slotMs)];
-    for (const { event } of this.events) {
+    // A bucket belongs to the slot its start falls in.
+    for (const { type: counted, bucket, class: countClass, count: n } of this.rollup.values()) {
       const slot =
-        event.type === type && event.finishedAt >= from ? slotOf(event.finishedAt) : undefined;
-      if (slot) slot[event.success ? 'completed' : 'failed']++;
+        counted === type && bucket >= from
+          ? slots[Math.floor((bucket - from) / slotMs)]
+          : undefined;
+      if (slot) slot[SLOT_FIELD[countClass]] += n;
     }
-    for (const { decision } of this.decisions) {
-      const slot = decision.type === type && decision.at >= from ? slotOf(decision.at) : undefined;
-      if (slot) slot[SLOT_FIELD[decision.class]] += decision.count;
-    }
-    const events = this.events.filter(({ event }) => event.type === type).map(({ event }) => event);
-    const decisions = this.decisions
-      .filter(({ decision }) => decision.type === type)
-      .map(({ decision }) => decision);
-    const horizon = (entries: readonly Entry[]) =>
-      entries.length >= this.maxPerType ? Math.min(...entries.map(timeOf)) : undefined;
-    return {
-      slots,
-      historyFrom: historyFrom(from, this.now() - this.maxAgeMs, [
-        horizon(events),
-        horizon(decisions),
-      ]),
-    };
+    return { slots, historyFrom: historyFrom(from, this.now() - this.maxAgeMs) };
   }
 
   async agentOutcomes(userId: string, limit: number): Promise<readonly SyncEvent[]> {
@@ -130,10 +134,22 @@ export class InMemorySyncHistory implements SyncHistory {
     const cutoff = this.now() - this.maxAgeMs;
     const events = this.keep(this.events, ({ event }) => event, cutoff);
     const decisions = this.keep(this.decisions, ({ decision }) => decision, cutoff);
-    const removed = this.events.length - events.length + this.decisions.length - decisions.length;
+    let removed = this.events.length - events.length + this.decisions.length - decisions.length;
     this.events = events;
     this.decisions = decisions;
+    // Only minutes that ended by the cutoff, like PostgreSQL.
+    for (const [key, { bucket }] of this.rollup) {
+      if (bucket + this.minuteMs <= cutoff && this.rollup.delete(key)) removed++;
+    }
     return removed;
+  }
+
+  private addToRollup(type: SyncType, at: number, countClass: CountClass, n: number): void {
+    const bucket = bucketStart(at, this.minuteMs);
+    const key = `${type} ${bucket} ${countClass}`;
+    const entry = this.rollup.get(key);
+    if (entry) entry.count += n;
+    else this.rollup.set(key, { type, bucket, class: countClass, count: n });
   }
 
   failWith(error: Error | null): void {
@@ -167,7 +183,9 @@ const EMPTY_SLOT: Omit<Counts, 'start'> = {
   failed: 0,
 };
 
-const SLOT_FIELD: Readonly<Record<DecisionClass, keyof Omit<Counts, 'start'>>> = {
+const SLOT_FIELD: Readonly<Record<CountClass, keyof Omit<Counts, 'start'>>> = {
+  completed: 'completed',
+  failed: 'failed',
   released: 'released',
   deduplicated: 'deduplicated',
   skipped_breaker: 'skippedBreaker',

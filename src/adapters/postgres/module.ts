@@ -18,7 +18,11 @@ import { PostgresAgentStateStore } from './postgres-agent-state-store.js';
 import { PostgresRunLog } from './postgres-run-log.js';
 import { PostgresSettingsFeed } from './postgres-settings-feed.js';
 import { PostgresSettingsStore } from './postgres-settings-store.js';
-import { PostgresSyncHistory } from './postgres-sync-history.js';
+import {
+  PostgresSyncHistory,
+  SYNC_HISTORY_RETENTION,
+  type SyncHistoryRetention,
+} from './postgres-sync-history.js';
 import { PG_POOL } from './tokens.js';
 
 /** PostgreSQL: the pool (built synchronously; the boot wait comes first), stores, feed, schema. */
@@ -51,11 +55,14 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind(SETTINGS_STORE).to(PostgresSettingsStore);
     bind(T.SOURCE_AGENT_REGISTRY).toConstantValue(agentRegistry);
     bind(T.POSTGRES_RUN_LOG).to(PostgresRunLog);
+    // The chart counts' bucket is the scheduler minute; the other bounds keep their defaults.
+    const retention: SyncHistoryRetention = { minuteMs: config.minuteMs };
+    bind(SYNC_HISTORY_RETENTION).toConstantValue(retention);
     bind(SYNC_HISTORY).to(PostgresSyncHistory);
     bind(PAIR_BREAKER_RULES).toConstantValue(config.pairBreakerRules);
     bind(ERP_BREAKER_RULES).toConstantValue(config.erpBreakerRules);
     bind(AGENT_STATE_STORE).to(PostgresAgentStateStore);
-    bind(T.WRITER_SYNC_HISTORY).toConstantValue(new PostgresSyncHistory(writerPool));
+    bind(T.WRITER_SYNC_HISTORY).toConstantValue(new PostgresSyncHistory(writerPool, retention));
     bind(T.WRITER_AGENT_STATE).toConstantValue(
       new PostgresAgentStateStore(writerPool, config.pairBreakerRules, config.erpBreakerRules),
     );

@@ -16,8 +16,10 @@ import { PG_POOL } from './tokens.js';
 export interface SyncHistoryRetention {
   /** Newest events kept per type (default 500). */
   readonly maxPerType?: number;
-  /** Events older than this go whatever their count (default 7). */
+  /** Events older than this go whatever their count, and so do the chart counts (default 7). */
   readonly maxAgeDays?: number;
+  /** The scheduler minute (SCHEDULER_MINUTE_MS, default 60000): the chart counts' bucket. */
+  readonly minuteMs?: number;
   /** Epoch ms the age bound is measured from; tests pin it. */
   readonly now?: () => number;
 }
@@ -41,17 +43,16 @@ interface DecisionRow {
   count: number;
 }
 
+/** The sums are numeric (sums of bigint), which pg hands over as strings. */
 interface ChartRow {
   i: number;
-  released: number;
-  deduplicated: number;
-  skipped_breaker: number;
-  skipped_window: number;
-  deferred_budget: number;
-  completed: number;
-  failed: number;
-  events_from: Date | null;
-  decisions_from: Date | null;
+  released: string;
+  deduplicated: string;
+  skipped_breaker: string;
+  skipped_window: string;
+  deferred_budget: string;
+  completed: string;
+  failed: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,6 +62,7 @@ const UNREADABLE = 'The sync history could not be read: the database is unreacha
 export class PostgresSyncHistory implements SyncHistory {
   private readonly maxPerType: number;
   private readonly maxAgeMs: number;
+  private readonly minuteMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -70,6 +72,7 @@ export class PostgresSyncHistory implements SyncHistory {
   ) {
     this.maxPerType = retention.maxPerType ?? 500;
     this.maxAgeMs = (retention.maxAgeDays ?? 7) * DAY_MS;
+    this.minuteMs = retention.minuteMs ?? 60_000;
     this.now = retention.now ?? Date.now;
   }
 
@@ -81,16 +84,10 @@ export class PostgresSyncHistory implements SyncHistory {
     if (events.length === 0) return [];
     // One statement whatever the batch size: seven arrays, one parse, one plan. DO NOTHING
     // also skips a duplicate inside the batch (only DO UPDATE refuses to touch a row twice),
-    // and RETURNING names only the rows this statement inserted.
+    // and RETURNING names only the rows this statement inserted: those, and only those, are
+    // added to the chart counts in the same statement, so an outcome is counted exactly once.
     const { rows } = await this.pool.query<{ job_id: string; finished_at: Date }>(
-      `insert into system.sync_events
-         (job_id, sync_type, user_id, success, finished_at, duration_ms, error)
-       select * from unnest(
-         $1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::integer[],
-         $7::text[]
-       )
-       on conflict (job_id, finished_at) do nothing
-       returning job_id, finished_at`,
+      RECORD_EVENTS_STATEMENT,
       [
         events.map((event) => event.jobId),
         events.map((event) => event.type),
@@ -100,6 +97,7 @@ export class PostgresSyncHistory implements SyncHistory {
         // The column is integer; a worker's fractional timing must not fail the insert.
         events.map((event) => (event.durationMs === null ? null : Math.round(event.durationMs))),
         events.map((event) => event.error),
+        this.minuteMs,
       ],
     );
     const inserted = new Set(rows.map((row) => outcomeKey(row.job_id, row.finished_at.getTime())));
@@ -126,17 +124,15 @@ export class PostgresSyncHistory implements SyncHistory {
 
   async recordDecisions(decisions: readonly TickDecision[]): Promise<void> {
     if (decisions.length === 0) return;
-    // One statement for the tick's few rows (at most one per class).
-    await this.pool.query(
-      `insert into system.sync_decisions (sync_type, decided_at, class, count)
-       select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::integer[])`,
-      [
-        decisions.map((decision) => decision.type),
-        decisions.map((decision) => new Date(decision.at).toISOString()),
-        decisions.map((decision) => decision.class),
-        decisions.map((decision) => decision.count),
-      ],
-    );
+    // One statement for the tick's few rows (at most one per class): all of them counted,
+    // all but `released` also kept as decisions.
+    await this.pool.query(RECORD_DECISIONS_STATEMENT, [
+      decisions.map((decision) => decision.type),
+      decisions.map((decision) => new Date(decision.at).toISOString()),
+      decisions.map((decision) => decision.class),
+      decisions.map((decision) => decision.count),
+      this.minuteMs,
+    ]);
   }
 
   recentDecisions(limit: number): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>> {
@@ -170,21 +166,18 @@ export class PostgresSyncHistory implements SyncHistory {
         from,
         slotMs,
         count,
-        this.maxPerType,
       ]);
       const slots: ChartSlot[] = rows.map((row) => ({
         start: from + row.i * slotMs,
-        released: row.released,
-        deduplicated: row.deduplicated,
-        skippedBreaker: row.skipped_breaker,
-        skippedWindow: row.skipped_window,
-        deferredBudget: row.deferred_budget,
-        completed: row.completed,
-        failed: row.failed,
+        released: Number(row.released),
+        deduplicated: Number(row.deduplicated),
+        skippedBreaker: Number(row.skipped_breaker),
+        skippedWindow: Number(row.skipped_window),
+        deferredBudget: Number(row.deferred_budget),
+        completed: Number(row.completed),
+        failed: Number(row.failed),
       }));
-      const first = rows[0];
-      const horizons = [first?.events_from, first?.decisions_from].map((at) => at?.getTime());
-      return { slots, historyFrom: historyFrom(from, this.now() - this.maxAgeMs, horizons) };
+      return { slots, historyFrom: historyFrom(from, this.now() - this.maxAgeMs) };
     });
   }
 
@@ -207,16 +200,21 @@ export class PostgresSyncHistory implements SyncHistory {
   }
 
   async prune(): Promise<number> {
-    const bounds = [this.maxPerType, new Date(this.now() - this.maxAgeMs)];
-    const [events, decisions] = await Promise.all([
+    const cutoff = this.now() - this.maxAgeMs;
+    const bounds = [this.maxPerType, new Date(cutoff)];
+    const [events, decisions, counts] = await Promise.all([
       this.pool.query(pruneStatement('system.sync_events', 'finished_at'), bounds),
       this.pool.query(pruneStatement('system.sync_decisions', 'decided_at'), bounds),
+      // Only minutes that ended by the cutoff: the one it falls in is still wholly counted, so
+      // historyFrom (the cutoff) stays true.
+      this.pool.query('delete from system.sync_counts where bucket <= $1', [
+        new Date(cutoff - this.minuteMs),
+      ]),
     ]);
-    return (events.rowCount ?? 0) + (decisions.rowCount ?? 0);
+    return (events.rowCount ?? 0) + (decisions.rowCount ?? 0) + (counts.rowCount ?? 0);
   }
 }
 
-/** Keeps the newest $1 rows of each type, none older than $2. Both tables have the same shape. */
 /** The newest `$2` rows of each type in `$1`: a lateral subquery per type walks its index. */
 const newestPerTypeStatement = (table: string, time: string, columns: string): string =>
   `select ${columns
@@ -247,68 +245,100 @@ function byType<Row extends { sync_type: string }, T>(
   return grouped;
 }
 
-const DECISION_SUMS = (
-  ['released', 'deduplicated', 'skipped_breaker', 'skipped_window', 'deferred_budget'] as const
+/** The bucket holding timestamptz `time`: the start of its scheduler minute ($ms ms). */
+const bucketOf = (time: string, ms: string): string =>
+  `date_bin(${ms}::bigint * interval '1 millisecond', ${time}, timestamptz 'epoch')`;
+
+/*
+ * Adds to a bucket's count. The rows to add go in sorted by key (`order by 1, 2, 3`), so that
+ * two statements adding to the same buckets (a handover's two writers; a tick and a release
+ * pass of one type) lock them in the same order and cannot deadlock.
+ */
+const ADD_COUNTS = `on conflict (sync_type, bucket, class)
+  do update set count = system.sync_counts.count + excluded.count`;
+
+const RECORD_EVENTS_STATEMENT = `
+  with inserted as (
+    insert into system.sync_events
+      (job_id, sync_type, user_id, success, finished_at, duration_ms, error)
+    select * from unnest(
+      $1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[], $6::integer[],
+      $7::text[]
+    )
+    on conflict (job_id, finished_at) do nothing
+    returning job_id, sync_type, success, finished_at
+  ),
+  counted as (
+    insert into system.sync_counts (sync_type, bucket, class, count)
+    select sync_type, ${bucketOf('finished_at', '$8')},
+           case when success then 'completed' else 'failed' end, count(*)
+    from inserted
+    group by 1, 2, 3
+    order by 1, 2, 3
+    ${ADD_COUNTS}
+  )
+  select job_id, finished_at from inserted`;
+
+const RECORD_DECISIONS_STATEMENT = `
+  with decision as (
+    select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::integer[])
+      as d(sync_type, decided_at, class, count)
+  ),
+  kept as (
+    insert into system.sync_decisions (sync_type, decided_at, class, count)
+    select sync_type, decided_at, class, count from decision where class <> 'released'
+  )
+  insert into system.sync_counts (sync_type, bucket, class, count)
+  select sync_type, ${bucketOf('decided_at', '$5')}, class, sum(count)
+  from decision
+  group by 1, 2, 3
+  order by 1, 2, 3
+  ${ADD_COUNTS}`;
+
+const SUMS = (
+  [
+    'released',
+    'deduplicated',
+    'skipped_breaker',
+    'skipped_window',
+    'deferred_budget',
+    'completed',
+    'failed',
+  ] as const
 )
-  .map((name) => `coalesce(sum(d.count) filter (where d.class = '${name}'), 0)::integer as ${name}`)
+  .map((name) => `coalesce(sum(c.count) filter (where c.class = '${name}'), 0) as ${name}`)
   .join(',\n           ');
 
 /*
- * One statement: the slot numbers, each table's rows of the type within the range grouped by
- * slot number (each a range scan of its (sync_type, time) index), left-joined on them; times
- * are compared as exact epoch milliseconds (numeric), so a row at a slot's start is in that
- * slot. `horizon`: per table, when the type holds at least $5 rows (its $5-th newest exists,
- * found by walking $5 index entries), the oldest it keeps.
+ * One statement: the slot numbers, left-joined on the type's buckets within the range grouped
+ * by slot number (a range scan of the primary key). A bucket belongs to the slot its start
+ * falls in, compared as exact epoch milliseconds (numeric).
  */
 const CHART_STATEMENT = `
   with bounds as (
     select timestamptz 'epoch' + $2::bigint * interval '1 millisecond' as lo,
            timestamptz 'epoch' + ($2::bigint + $3::bigint * $4::integer) * interval '1 millisecond' as hi
   ),
-  outcome as (
-    select floor((extract(epoch from e.finished_at) * 1000 - $2::bigint) / $3::bigint)::integer as i,
-           count(*) filter (where e.success)::integer as completed,
-           count(*) filter (where not e.success)::integer as failed
-    from system.sync_events e, bounds
-    where e.sync_type = $1 and e.finished_at >= bounds.lo and e.finished_at < bounds.hi
+  counted as (
+    select floor((extract(epoch from c.bucket) * 1000 - $2::bigint) / $3::bigint)::integer as i,
+           ${SUMS}
+    from system.sync_counts c, bounds
+    where c.sync_type = $1 and c.bucket >= bounds.lo and c.bucket < bounds.hi
     group by 1
-  ),
-  decision as (
-    select floor((extract(epoch from d.decided_at) * 1000 - $2::bigint) / $3::bigint)::integer as i,
-           ${DECISION_SUMS}
-    from system.sync_decisions d, bounds
-    where d.sync_type = $1 and d.decided_at >= bounds.lo and d.decided_at < bounds.hi
-    group by 1
-  ),
-  horizon as (
-    select
-      case when exists (
-        select 1 from system.sync_events where sync_type = $1
-        order by finished_at desc, id desc offset $5::integer - 1 limit 1
-      ) then (select min(finished_at) from system.sync_events where sync_type = $1) end
-        as events_from,
-      case when exists (
-        select 1 from system.sync_decisions where sync_type = $1
-        order by decided_at desc, id desc offset $5::integer - 1 limit 1
-      ) then (select min(decided_at) from system.sync_decisions where sync_type = $1) end
-        as decisions_from
   )
   select slot.i,
-         coalesce(d.released, 0) as released,
-         coalesce(d.deduplicated, 0) as deduplicated,
-         coalesce(d.skipped_breaker, 0) as skipped_breaker,
-         coalesce(d.skipped_window, 0) as skipped_window,
-         coalesce(d.deferred_budget, 0) as deferred_budget,
-         coalesce(o.completed, 0) as completed,
-         coalesce(o.failed, 0) as failed,
-         horizon.events_from,
-         horizon.decisions_from
+         coalesce(c.released, 0) as released,
+         coalesce(c.deduplicated, 0) as deduplicated,
+         coalesce(c.skipped_breaker, 0) as skipped_breaker,
+         coalesce(c.skipped_window, 0) as skipped_window,
+         coalesce(c.deferred_budget, 0) as deferred_budget,
+         coalesce(c.completed, 0) as completed,
+         coalesce(c.failed, 0) as failed
   from generate_series(0, $4::integer - 1) as slot(i)
-  cross join horizon
-  left join outcome o on o.i = slot.i
-  left join decision d on d.i = slot.i
+  left join counted c on c.i = slot.i
   order by slot.i`;
 
+/** Keeps the newest $1 rows of each type, none older than $2. Both tables have the same shape. */
 const pruneStatement = (table: string, time: string): string =>
   `delete from ${table}
    where ${time} < $2

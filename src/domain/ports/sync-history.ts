@@ -49,9 +49,9 @@ export interface ChartSlot {
 export interface ChartSlots {
   readonly slots: readonly ChartSlot[];
   /**
-   * Epoch ms before which the history may have lost rows of this type to retention (the
-   * newest N per type, the age bound), so that slots before it can read low; null when
-   * nothing within the range can have been pruned.
+   * Epoch ms before which retention may have deleted the counts (the age bound: the per-type
+   * row limit of the events and decisions does not touch them), so that slots before it can
+   * read low; null when nothing within the range can have been pruned.
    */
   readonly historyFrom: number | null;
 }
@@ -64,26 +64,33 @@ export interface SyncHistory {
    * Records a batch in one round trip, all or nothing, with the same idempotency (also between
    * duplicates inside the batch). The history writer's path: one statement per batch.
    * Resolves with the events it actually inserted (each new outcome once, in batch order), so
-   * that the writer applies an outcome to the agent state only the first time it is seen.
+   * that the writer applies an outcome to the agent state only the first time it is seen; the
+   * same ones, and only they, are added to the chart counts.
    */
   recordMany(events: readonly SyncEvent[]): Promise<readonly SyncEvent[]>;
   /** The newest `limit` events of each type, newest first. */
   recent(limit: number): Promise<Readonly<Record<SyncType, readonly SyncEvent[]>>>;
-  /** Records a tick's decisions in one round trip, all or nothing. */
+  /**
+   * Records a tick's decisions in one round trip, all or nothing: every class in the chart
+   * counts, every class but `released` (written on every tick and release pass, it would push
+   * the rest out of retention) also as a decision `recentDecisions` lists.
+   */
   recordDecisions(decisions: readonly TickDecision[]): Promise<void>;
-  /** The newest `limit` decisions of each type, newest first. */
+  /** The newest `limit` decisions of each type but `released`, newest first. */
   recentDecisions(limit: number): Promise<Readonly<Record<SyncType, readonly TickDecision[]>>>;
   /**
    * One type's outcomes and decisions counted per slot: the slots start at `from` and every
-   * `slotMs` after it up to the one holding `to` (none when `to < from`), oldest first, each
-   * counting what happened within `[start, start + slotMs)`; a slot with nothing has zeros.
+   * `slotMs` after it up to the one holding `to` (none when `to < from`), oldest first; a slot
+   * with nothing has zeros. Counts are kept per scheduler minute (the bucket): a slot counts
+   * the buckets whose start is within `[start, start + slotMs)`.
    */
   chartSlots(type: SyncType, from: number, to: number, slotMs: number): Promise<ChartSlots>;
   /** The newest `limit` outcomes of one agent (of every type), newest first. */
   agentOutcomes(userId: string, limit: number): Promise<readonly SyncEvent[]>;
   /**
    * Deletes events, and decisions, beyond the same retention bounds (each counted apart per
-   * type); resolves with how many rows went.
+   * type), and the chart counts of the minutes that ended before the age bound; resolves with
+   * how many rows went.
    */
   prune(): Promise<number>;
 }

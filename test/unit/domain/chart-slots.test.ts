@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bucketStart,
   chartWindow,
   historyFrom,
   MAX_CHART_SLOTS,
@@ -52,12 +53,22 @@ describe('chart slots', () => {
     });
   });
 
+  describe('bucketStart', () => {
+    it('floors to the scheduler minute, a bucket starting exactly on its minute', () => {
+      expect(bucketStart(NOW, MINUTE)).toBe(Date.UTC(2026, 0, 1, 8, 7, 0));
+      expect(bucketStart(Date.UTC(2026, 0, 1, 8, 7, 0), MINUTE)).toBe(Date.UTC(2026, 0, 1, 8, 7));
+      expect(bucketStart(Date.UTC(2026, 0, 1, 8, 7, 0) - 1, MINUTE)).toBe(
+        Date.UTC(2026, 0, 1, 8, 6),
+      );
+      expect(bucketStart(1_234, 100)).toBe(1_200);
+    });
+  });
+
   describe('historyFrom', () => {
-    it('is the latest horizon when it falls inside the range, else null', () => {
-      expect(historyFrom(100, 50, [undefined, undefined])).toBeNull();
-      expect(historyFrom(100, 50, [120, 110])).toBe(120);
-      expect(historyFrom(100, 150, [120, undefined])).toBe(150);
-      expect(historyFrom(100, 50, [100])).toBeNull();
+    it('is the age bound when it falls inside the range, else null', () => {
+      expect(historyFrom(100, 50)).toBeNull();
+      expect(historyFrom(100, 100)).toBeNull();
+      expect(historyFrom(100, 150)).toBe(150);
     });
   });
 });

@@ -157,14 +157,17 @@ describe('chart routes', () => {
       expect(body.from % (15 * MINUTE)).toBe(0);
     });
 
-    it('says from when retention may have cut the history', async () => {
+    it('says from when retention may have cut the history: the age bound, 7 days', async () => {
       await open();
-      expect((await chart('orders')).historyFrom).toBeNull();
-      // The in-memory history keeps 500 per type, like PostgreSQL's default.
+      // More than the 500 rows per type the history keeps: the chart counts are not cut.
       await app.history.recordMany(
-        Array.from({ length: 500 }, (_, i) => anEvent(i % 120, { jobId: `j-${i}` })),
+        Array.from({ length: 600 }, (_, i) => anEvent(i % 120, { jobId: `j-${i}` })),
       );
-      expect((await chart('orders')).historyFrom).toBe(T0 - 119 * MINUTE);
+      await app.history.prune();
+      const day = await chart('orders');
+      expect(day.historyFrom).toBeNull();
+      expect(day.slots.reduce((n, slot) => n + slot.completed, 0)).toBe(600);
+      expect((await chart('orders?hours=168')).historyFrom).toBe(T0 - 168 * HOUR);
     });
 
     it('lets a viewer read it', async () => {
