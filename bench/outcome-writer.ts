@@ -137,7 +137,8 @@ export const outcomeWriter: Benchmark = {
       `${OUTCOMES.toLocaleString('en-US')} outcomes per round (one cycle: 4 agent types x ` +
         `${AGENTS.toLocaleString('en-US')} agents, 10 % failing), in batches of ${BATCH}, into a fresh ` +
         `database whose agent-state rows the ticks created. The writer's flush path is ` +
-        `SyncHistory.recordMany (insert ... on conflict do nothing returning) then ` +
+        `SyncHistory.recordMany (insert ... on conflict do nothing returning, and the chart ` +
+        `counts of what it inserted upserted in the same statement) then ` +
         `AgentStateStore.recordOutcomes (one transaction: lock the pairs, fold the rules, upsert, ` +
         `ERP row); the baseline is a plain unnest INSERT of the same rows into a copy of the ` +
         `history table. ${ROUNDS} interleaved rounds, median of per-round ratios.`,
