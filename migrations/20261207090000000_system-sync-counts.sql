@@ -4,7 +4,8 @@
 -- jobs a cycle, so a 24 h chart would show its last minutes. This rollup keeps the counts
 -- instead: one row per (type, scheduler minute, class), added to by the same statement that
 -- writes the rows (so each outcome is counted once), pruned by age only (7 days by default).
--- bucket is the start of its minute (SCHEDULER_MINUTE_MS, 60 s in production).
+-- bucket is the start of its minute (SCHEDULER_MINUTE_MS, 60 s in production): date_bin, so
+-- PostgreSQL 14 or later.
 -- Re-runnable and additive; deliberately no down section.
 create table if not exists system.sync_counts (
   sync_type text not null
