@@ -388,6 +388,7 @@ export class SchedulingService {
       } else {
         this.afterEnqueue(type, jobs, gated.probes, startedAt);
         this.recordDecisions(type, startedAt, {
+          released: result.added,
           deduplicated: result.deduplicated,
           skipped_breaker: gated.skipped,
         });
@@ -578,6 +579,7 @@ export class SchedulingService {
       done.set(type, { type, ...counts, waiting });
       this.closeCycle(type, now);
       this.recordDecisions(type, now, {
+        released: counts.added,
         deduplicated: counts.deduplicated,
         deferred_budget: counts.deferred,
       });

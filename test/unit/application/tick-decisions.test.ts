@@ -54,6 +54,10 @@ describe('SchedulingService', () => {
       expect(parts.observer.completed).toHaveLength(6);
       const recent = await syncHistory.recentDecisions(10);
       expect(Object.values(recent).flat()).toEqual([]);
+      // What it released is counted for the charts (not a decision row).
+      const now = parts.clock.now();
+      const { slots } = await syncHistory.chartSlots('orders', now - 10 * MINUTE, now, 10 * MINUTE);
+      expect(slots.reduce((sum, slot) => sum + slot.released, 0)).toBe(3);
     });
 
     it('reports a failed write and goes on scheduling', async () => {
