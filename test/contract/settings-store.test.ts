@@ -96,6 +96,19 @@ describe('PostgresSettingsStore with one row deleted by hand', () => {
     expect(saved.types.orders).toEqual({ ...defaultTypeSettings('orders'), window });
   });
 
+  it('records the values it was reporting for the missing row as the audit "before"', async () => {
+    const store = await deleteOrders();
+    await db.pool.query('truncate system.audit_log');
+    const audit = { actor: 'alice', role: 'admin', requestId: null } as const;
+    await store.saveTypeSettings(
+      'orders',
+      { idleMultiplier: 8 },
+      { ...audit, action: 'settings.update', target: 'orders' },
+    );
+    const { rows } = await db.pool.query('select before, after from system.audit_log');
+    expect(rows).toEqual([{ before: { idleMultiplier: 4 }, after: { idleMultiplier: 8 } }]);
+  });
+
   it('rejects (never throws) a value that is not an integer, and stores nothing', async () => {
     const store = await deleteOrders();
     const before = await store.loadSettings();

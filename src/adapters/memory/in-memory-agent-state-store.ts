@@ -23,14 +23,22 @@ import type {
   AgentStateStore,
   OutcomesApplied,
 } from '../../domain/ports/agent-state-store.js';
+import type { AuditEntry, AuditValue } from '../../domain/ports/audit-log.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { compareListOrder, decodeCursor, encodeCursor } from '../agent-state-cursor.js';
 import { asAdapterFailure } from './failure.js';
+import { InMemoryAuditLog } from './in-memory-audit-log.js';
 import { listFilter, pageSize } from '../agent-state-list.js';
 
 const UNREACHABLE = 'The agent state store is unreachable.';
 const key = (type: SyncType, userId: string): string => `${type}\u0000${userId}`;
 const later = (a: number | null, b: number): number => (a === null ? b : Math.max(a, b));
+/** A pair's breaker as the audit trail shows a reset: state and failure counts. */
+const breakerValue = (pair: PairState): AuditValue => ({
+  breaker: pair.breaker,
+  consecutiveFailures: pair.consecutiveFailures,
+  recentFailures: pair.recentFailures.length,
+});
 
 export class InMemoryAgentStateStore implements AgentStateStore {
   private readonly pairs = new Map<string, PairState>();
@@ -40,6 +48,8 @@ export class InMemoryAgentStateStore implements AgentStateStore {
   constructor(
     private readonly pairRules: PairBreakerRules = DEFAULT_PAIR_BREAKER_RULES,
     private readonly erpRules: ErpBreakerRules = DEFAULT_ERP_BREAKER_RULES,
+    /** Where an audited reset appends its entry (shared with the other stores, or its own). */
+    readonly auditLog: InMemoryAuditLog = new InMemoryAuditLog(),
   ) {}
 
   async recordEnqueued(type: SyncType, userIds: readonly string[], at: number): Promise<void> {
@@ -137,10 +147,13 @@ export class InMemoryAgentStateStore implements AgentStateStore {
     return SYNC_TYPES.flatMap((type) => this.pairs.get(key(type, userId)) ?? []);
   }
 
-  async reset(userId: string): Promise<number> {
+  async reset(userId: string, audit?: AuditEntry): Promise<number> {
     this.check();
-    let changed = 0;
-    for (const pair of await this.agent(userId)) {
+    if (audit) this.auditLog.check();
+    const pairs = await this.agent(userId);
+    const before: Record<string, AuditValue> = {};
+    const after: Record<string, AuditValue> = {};
+    for (const pair of pairs) {
       const reset = resetPair(pair);
       if (
         pair.breaker !== reset.breaker ||
@@ -148,10 +161,12 @@ export class InMemoryAgentStateStore implements AgentStateStore {
         pair.recentFailures.length !== 0
       ) {
         this.set(reset);
-        changed++;
+        before[pair.type] = breakerValue(pair);
+        after[pair.type] = breakerValue(reset);
       }
     }
-    return changed;
+    if (audit && pairs.length > 0) this.auditLog.append({ ...audit, before, after });
+    return Object.keys(before).length;
   }
 
   async openCounts(): Promise<Readonly<Record<SyncType, number>>> {

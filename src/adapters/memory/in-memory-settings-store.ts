@@ -1,5 +1,6 @@
 import { defaultTypeSettings, intervalsOf } from '../../domain/desired-state.js';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
+import type { AuditEntry, AuditValue } from '../../domain/ports/audit-log.js';
 import type { Cancel } from '../../domain/ports/clock.js';
 import type { SettingsFeed } from '../../domain/ports/settings-feed.js';
 import type {
@@ -10,9 +11,19 @@ import type {
 } from '../../domain/ports/settings-store.js';
 import type { WorkingWindow } from '../../domain/working-hours.js';
 import { asAdapterFailure } from './failure.js';
+import { InMemoryAuditLog } from './in-memory-audit-log.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 
 const PATCH_FIELDS = ['intervalMinutes', 'idleMultiplier', 'offlineMultiplier'] as const;
+
+/** An audited write: the entry, and what it records before and after (the store's view). */
+interface Audited {
+  readonly entry: AuditEntry | undefined;
+  readonly view: () => AuditValue;
+}
+
+const windowValue = (window: WorkingWindow | null): AuditValue =>
+  window && { from: window.from, to: window.to, days: [...window.days], timeZone: window.timeZone };
 
 /** The desired state in memory; doubles as the feed that announces its own changes. */
 export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
@@ -24,7 +35,14 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
   /** Reads parked by `holdReads`, released by `releaseReads`: a slow SELECT, on demand. */
   private held: (() => void)[] | null = null;
 
-  constructor(initial: Intervals = DEFAULT_INTERVALS) {
+  /**
+   * `auditLog`: where audited saves append their entry (a shared one, so the audit list sees
+   * every store's entries as the table does); by default one of its own.
+   */
+  constructor(
+    initial: Intervals = DEFAULT_INTERVALS,
+    readonly auditLog: InMemoryAuditLog = new InMemoryAuditLog(),
+  ) {
     this.types = Object.fromEntries(
       SYNC_TYPES.map((type) => [
         type,
@@ -45,34 +63,54 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
     return intervalsOf(await this.loadSettings());
   }
 
-  async saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
-    return this.saveTypeSettings(type, { intervalMinutes: minutes });
+  async saveInterval(type: SyncType, minutes: number, audit?: AuditEntry): Promise<SyncSettings> {
+    return this.saveTypeSettings(type, { intervalMinutes: minutes }, audit);
   }
 
   /**
    * Like the real store: only the patch's own fields, undefined ones left out, and an empty
    * patch is no change at all (no version).
    */
-  async saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
-    const defined = Object.fromEntries(
-      PATCH_FIELDS.filter((field) => patch[field] !== undefined).map((f) => [f, patch[f]]),
-    );
-    if (Object.keys(defined).length === 0) return this.loadSettings();
-    return this.write(() => (this.types[type] = { ...this.types[type], ...defined }));
+  async saveTypeSettings(
+    type: SyncType,
+    patch: TypeSettingsPatch,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings> {
+    const fields = PATCH_FIELDS.filter((field) => patch[field] !== undefined);
+    const defined = Object.fromEntries(fields.map((f) => [f, patch[f]]));
+    if (fields.length === 0) return this.loadSettings();
+    const view = () => Object.fromEntries(fields.map((f) => [f, this.types[type][f]]));
+    return this.write(() => (this.types[type] = { ...this.types[type], ...defined }), {
+      entry: audit,
+      view,
+    });
   }
 
   /** Keeps a copy, as a database would: the caller's object can change afterwards. */
-  async saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
+  async saveWindow(
+    type: SyncType,
+    window: WorkingWindow | null,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings> {
     const copy = window && { ...window, days: [...window.days] };
-    return this.write(() => (this.types[type] = { ...this.types[type], window: copy }));
+    return this.write(() => (this.types[type] = { ...this.types[type], window: copy }), {
+      entry: audit,
+      view: () => ({ window: windowValue(this.types[type].window) }),
+    });
   }
 
-  async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
-    return this.write(() => (this.types[type] = { ...this.types[type], enabled }));
+  async saveEnabled(type: SyncType, enabled: boolean, audit?: AuditEntry): Promise<SyncSettings> {
+    return this.write(() => (this.types[type] = { ...this.types[type], enabled }), {
+      entry: audit,
+      view: () => ({ enabled: this.types[type].enabled }),
+    });
   }
 
-  async saveRunning(running: boolean): Promise<SyncSettings> {
-    return this.write(() => (this.running = running));
+  async saveRunning(running: boolean, audit?: AuditEntry): Promise<SyncSettings> {
+    return this.write(() => (this.running = running), {
+      entry: audit,
+      view: () => ({ running: this.running }),
+    });
   }
 
   subscribe(listener: (version?: number) => void): Cancel {
@@ -115,9 +153,14 @@ export class InMemorySettingsStore implements SettingsStore, SettingsFeed {
     }
   }
 
-  private write(change: () => void): SyncSettings {
+  /** The change and its audit entry together, or neither (a failing audit log fails both). */
+  private write(change: () => void, audited: Audited): SyncSettings {
     this.check();
+    const { entry, view } = audited;
+    if (entry) this.auditLog.check();
+    const before = entry && view();
     change();
+    if (entry) this.auditLog.append({ ...entry, before: before ?? null, after: view() });
     const version = ++this.version;
     // Like the real feed, listeners run outside the writer's call stack (a listener that
     // reloads the settings must not re-enter a save), yet before the writer's `await` resumes.

@@ -23,6 +23,7 @@ import type {
   AgentStateStore,
   OutcomesApplied,
 } from '../../domain/ports/agent-state-store.js';
+import type { AuditEntry } from '../../domain/ports/audit-log.js';
 import { SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { decodeCursor, encodeCursor } from '../agent-state-cursor.js';
 import { pageSize, staleSince } from '../agent-state-list.js';
@@ -39,10 +40,20 @@ import {
   type ErpRow,
   type PairRow,
 } from './agent-state-rows.js';
+import { AUDIT_COLUMNS } from './audit-sql.js';
 import { PG_POOL } from './tokens.js';
 
 const READ = 'The agent state could not be read: the database is unreachable.';
 const WRITE = 'The agent state could not be written: the database is unreachable.';
+
+/** What a reset does to a row, and which rows it changes. */
+const RESET = `consecutive_failures = 0, recent_failures = '{}', breaker_state = 'closed',
+  open_until = null, open_period_ms = null, updated_at = now()`;
+const NEEDS_RESET = `(breaker_state <> 'closed' or consecutive_failures > 0
+  or cardinality(recent_failures) > 0)`;
+/** A row's breaker as the audit trail shows a reset (as the in-memory store does). */
+const BREAKER_VIEW = `jsonb_build_object('breaker', breaker_state,
+  'consecutiveFailures', consecutive_failures, 'recentFailures', cardinality(recent_failures))`;
 
 const pairKey = (type: SyncType, userId: string): string => `${type}\u0000${userId}`;
 const typeOrder = (pair: PairState): number => SYNC_TYPES.indexOf(pair.type);
@@ -292,18 +303,41 @@ export class PostgresAgentStateStore implements AgentStateStore {
     });
   }
 
-  reset(userId: string): Promise<number> {
+  reset(userId: string, audit?: AuditEntry): Promise<number> {
     return unreachableAs(WRITE, async () => {
-      const { rowCount } = await this.pool.query(
-        `update system.sync_agent_state set
-           consecutive_failures = 0, recent_failures = '{}', breaker_state = 'closed',
-           open_until = null, open_period_ms = null, updated_at = now()
-         where user_id = $1
-           and (breaker_state <> 'closed' or consecutive_failures > 0
-                or cardinality(recent_failures) > 0)`,
-        [userId],
+      if (!audit) {
+        const { rowCount } = await this.pool.query(
+          `update system.sync_agent_state set ${RESET} where user_id = $1 and ${NEEDS_RESET}`,
+          [userId],
+        );
+        return rowCount ?? 0;
+      }
+      // One statement, one transaction: the rows as the statement's snapshot has them (it does
+      // not see its own update; no FOR UPDATE, which would skip rows this statement updates),
+      // the update, and the audit row with both, only for an agent that has rows. A history
+      // write committing in between is re-checked by the update, so "before" may trail it by
+      // that one outcome; "after" is always exact.
+      const { rows } = await this.pool.query<{ reset: number }>(
+        `with old as (
+           select sync_type, ${BREAKER_VIEW} as v from system.sync_agent_state
+           where user_id = $1 and ${NEEDS_RESET}
+         ),
+         changed as (
+           update system.sync_agent_state set ${RESET}
+           where user_id = $1 and ${NEEDS_RESET}
+           returning sync_type, ${BREAKER_VIEW} as v
+         ),
+         audited as (
+           insert into system.audit_log (${AUDIT_COLUMNS})
+           select $2, $3, $4, $1,
+             (select coalesce(jsonb_object_agg(sync_type, v), '{}') from old),
+             (select coalesce(jsonb_object_agg(sync_type, v), '{}') from changed), $5
+           where exists (select from system.sync_agent_state where user_id = $1)
+         )
+         select count(*)::int as reset from changed`,
+        [userId, audit.actor, audit.role, audit.action, audit.requestId],
       );
-      return rowCount ?? 0;
+      return rows[0]?.reset ?? 0;
     });
   }
 

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import pg, { type Pool, type QueryResult } from 'pg';
 import { DEFAULT_INTERVALS, type Intervals } from '../../domain/interval.js';
 import { defaultTypeSettings } from '../../domain/desired-state.js';
+import type { AuditEntry } from '../../domain/ports/audit-log.js';
 import type {
   SettingsStore,
   SyncSettings,
@@ -12,6 +13,7 @@ import type { WorkingWindow } from '../../domain/working-hours.js';
 import { DEFAULT_TIER_MULTIPLIERS } from '../../domain/activity.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
+import { auditedWrite, jsonLiteral } from './audit-sql.js';
 import { PG_POOL } from './tokens.js';
 
 const { escapeLiteral } = pg;
@@ -40,6 +42,29 @@ const UNREACHABLE_LOAD =
   'The saved settings could not be loaded: the settings store is unreachable.';
 const UNREACHABLE_SAVE = 'The change could not be saved: the settings store is unreachable.';
 
+/**
+ * What an audited change records: `view`, a jsonb expression over the changed row's columns,
+ * read from `row` before the write and from the written row after it.
+ */
+interface Audit {
+  readonly entry: AuditEntry | undefined;
+  readonly view: string;
+  /** `<table> where <the changed row>` */
+  readonly row: string;
+  /** The view of a row that did not exist: what loadSettings reported for it. */
+  readonly fallback: unknown;
+}
+
+const COLUMN_OF = {
+  intervalMinutes: 'interval_minutes',
+  idleMultiplier: 'idle_multiplier',
+  offlineMultiplier: 'offline_multiplier',
+} as const;
+const PATCH_FIELDS = Object.keys(COLUMN_OF) as (keyof typeof COLUMN_OF)[];
+
+const typeRow = (type: SyncType): string =>
+  `system.sync_settings where sync_type = ${typeLiteral(type)}`;
+
 @injectable()
 export class PostgresSettingsStore implements SettingsStore {
   constructor(@inject(PG_POOL) private readonly pool: Pool) {}
@@ -57,16 +82,21 @@ export class PostgresSettingsStore implements SettingsStore {
     ) as Record<SyncType, number>;
   }
 
-  async saveInterval(type: SyncType, minutes: number): Promise<SyncSettings> {
+  async saveInterval(type: SyncType, minutes: number, audit?: AuditEntry): Promise<SyncSettings> {
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes)
        values (${typeLiteral(type)}, ${integerLiteral(minutes)})
        on conflict (sync_type)
        do update set interval_minutes = excluded.interval_minutes, updated_at = now()`,
+      this.patchAudit(type, ['intervalMinutes'], audit),
     );
   }
 
-  async saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings> {
+  async saveTypeSettings(
+    type: SyncType,
+    patch: TypeSettingsPatch,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings> {
     const columns: [string, number][] = [];
     if (patch.intervalMinutes !== undefined)
       columns.push(['interval_minutes', patch.intervalMinutes]);
@@ -85,36 +115,78 @@ export class PostgresSettingsStore implements SettingsStore {
        values (${typeLiteral(type)}, ${integerLiteral(interval)}${values.map((v) => `, ${v}`).join('')})
        on conflict (sync_type)
        do update set ${columns.map(([name]) => `${name} = excluded.${name}`).join(', ')}, updated_at = now()`,
+      this.patchAudit(
+        type,
+        PATCH_FIELDS.filter((field) => patch[field] !== undefined),
+        audit,
+      ),
     );
   }
 
-  async saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings> {
+  async saveWindow(
+    type: SyncType,
+    window: WorkingWindow | null,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings> {
     const value = window === null ? 'null' : `${escapeLiteral(JSON.stringify(window))}::jsonb`;
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes, working_window)
        values (${typeLiteral(type)}, ${integerLiteral(DEFAULT_INTERVALS[type])}, ${value})
        on conflict (sync_type)
        do update set working_window = excluded.working_window, updated_at = now()`,
+      {
+        entry: audit,
+        view: `jsonb_build_object('window', working_window)`,
+        row: typeRow(type),
+        fallback: { window: null },
+      },
     );
   }
 
-  async saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings> {
+  async saveEnabled(type: SyncType, enabled: boolean, audit?: AuditEntry): Promise<SyncSettings> {
     // A missing row is recreated with the interval loadSettings was already reporting for it.
     return this.change(
       `insert into system.sync_settings (sync_type, interval_minutes, enabled)
        values (${typeLiteral(type)}, ${integerLiteral(DEFAULT_INTERVALS[type])}, ${booleanLiteral(enabled)})
        on conflict (sync_type)
        do update set enabled = excluded.enabled, updated_at = now()`,
+      {
+        entry: audit,
+        view: `jsonb_build_object('enabled', enabled)`,
+        row: typeRow(type),
+        fallback: { enabled: true },
+      },
     );
   }
 
-  async saveRunning(running: boolean): Promise<SyncSettings> {
+  async saveRunning(running: boolean, audit?: AuditEntry): Promise<SyncSettings> {
     return this.change(
       `insert into system.scheduler_state (id, running)
        values (true, ${booleanLiteral(running)})
        on conflict (id)
        do update set running = excluded.running, updated_at = now()`,
+      {
+        entry: audit,
+        view: `jsonb_build_object('running', running)`,
+        row: 'system.scheduler_state where id',
+        fallback: { running: true },
+      },
     );
+  }
+
+  /** The patched fields only, by their API names. */
+  private patchAudit(
+    type: SyncType,
+    fields: readonly (keyof typeof COLUMN_OF)[],
+    entry: AuditEntry | undefined,
+  ): Audit {
+    const defaults = defaultTypeSettings(type);
+    return {
+      entry,
+      view: `jsonb_build_object(${fields.map((f) => `'${f}', ${COLUMN_OF[f]}`).join(', ')})`,
+      row: typeRow(type),
+      fallback: Object.fromEntries(fields.map((f) => [f, defaults[f]])),
+    };
   }
 
   /**
@@ -126,11 +198,23 @@ export class PostgresSettingsStore implements SettingsStore {
    * Parameters are not possible in a multi-statement query, so every value is rendered from
    * an already validated type, integer or boolean (or escaped JSON); a value that is not one is
    * a bug, and the writers are async so that it rejects like any other failure, never throws.
+   * An audited change is the same write inside one statement that also inserts the audit row
+   * with the values before (read by that statement, which does not see its own write) and
+   * after (the write's `returning`): the row lands with the change or not at all.
    */
-  private change(write: string): Promise<SyncSettings> {
+  private change(write: string, audit: Audit): Promise<SyncSettings> {
+    const { entry, view, row, fallback } = audit;
+    const statement = entry
+      ? auditedWrite({
+          entry,
+          old: `select ${view} as v from ${row}`,
+          written: `${write} returning ${view} as v`,
+          fallback: jsonLiteral(fallback),
+        })
+      : write;
     return unreachableAs(UNREACHABLE_SAVE, async () => {
       const results = (await this.pool.query(
-        `${write};\n${SNAPSHOT}`,
+        `${statement};\n${SNAPSHOT}`,
       )) as unknown as QueryResult<SettingsRow>[];
       const snapshot = results.at(-1);
       if (!Array.isArray(results) || !snapshot)

@@ -1,5 +1,6 @@
 import type { BreakerState, ErpBreakerState, PairOutcome, PairState } from '../breakers.js';
 import type { SyncType } from '../sync-types.js';
+import type { AuditEntry } from './audit-log.js';
 
 export interface AgentListQuery {
   readonly type?: SyncType;
@@ -62,8 +63,13 @@ export interface AgentStateStore {
   list(query: AgentListQuery): Promise<AgentListPage>;
   /** Every row of one agent (its agent types; shared types under `service-account`). */
   agent(userId: string): Promise<readonly PairState[]>;
-  /** Closes every breaker of the agent and clears its failure counts; resolves with the rows changed. */
-  reset(userId: string): Promise<number>;
+  /**
+   * Closes every breaker of the agent and clears its failure counts; resolves with the rows
+   * changed. Given `audit`, writes it to the audit trail in the same transaction, with the
+   * changed rows before and after, but only when the agent has any row (an unknown agent is
+   * no change).
+   */
+  reset(userId: string, audit?: AuditEntry): Promise<number>;
   /** Open pair breakers per type, for the metric. */
   openCounts(): Promise<Readonly<Record<SyncType, number>>>;
   loadErpBreaker(): Promise<ErpBreakerState>;

@@ -1,4 +1,5 @@
 import type { TierMultipliers } from '../activity.js';
+import type { AuditEntry } from './audit-log.js';
 import type { Intervals } from '../interval.js';
 import type { SyncType } from '../sync-types.js';
 import type { WorkingWindow } from '../working-hours.js';
@@ -36,18 +37,29 @@ export interface SyncSettings {
  * caller can apply exactly what it wrote without a second read that could fail.
  * Rejects with an `unavailable` SchedulerError when the store is unreachable; anything else
  * it rejects with is a bug.
+ *
+ * Given an `audit` entry, a save also writes it to the audit trail with the values before and
+ * after, in the same transaction as the change: both are stored, or neither.
  */
 export interface SettingsStore {
   loadSettings(): Promise<SyncSettings>;
   loadIntervals(): Promise<Intervals>;
   /** Durable once the promise resolves; `minutes` is already validated. */
-  saveInterval(type: SyncType, minutes: number): Promise<SyncSettings>;
+  saveInterval(type: SyncType, minutes: number, audit?: AuditEntry): Promise<SyncSettings>;
   /** Interval and multipliers in one transaction; every field present is already validated. */
-  saveTypeSettings(type: SyncType, patch: TypeSettingsPatch): Promise<SyncSettings>;
+  saveTypeSettings(
+    type: SyncType,
+    patch: TypeSettingsPatch,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings>;
   /** Sets (or with null clears) a type's working hours; `window` is already validated. */
-  saveWindow(type: SyncType, window: WorkingWindow | null): Promise<SyncSettings>;
-  saveEnabled(type: SyncType, enabled: boolean): Promise<SyncSettings>;
-  saveRunning(running: boolean): Promise<SyncSettings>;
+  saveWindow(
+    type: SyncType,
+    window: WorkingWindow | null,
+    audit?: AuditEntry,
+  ): Promise<SyncSettings>;
+  saveEnabled(type: SyncType, enabled: boolean, audit?: AuditEntry): Promise<SyncSettings>;
+  saveRunning(running: boolean, audit?: AuditEntry): Promise<SyncSettings>;
 }
 
 export const SETTINGS_STORE = Symbol.for('sync-scheduler/SettingsStore');
