@@ -1,4 +1,6 @@
+import type { AuditContext } from '../domain/ports/audit-log.js';
 import type { SettingsStore } from '../domain/ports/settings-store.js';
+import { auditEntry } from './audit-entry.js';
 import { parseSyncType } from '../domain/sync-types.js';
 import type { SchedulingService } from './scheduling-service.js';
 import type { TypeWindow } from './set-working-window.js';
@@ -10,9 +12,13 @@ export class ClearWorkingWindow {
     private readonly settings: SettingsStore,
   ) {}
 
-  async execute(command: { readonly type: unknown }): Promise<TypeWindow> {
+  async execute(command: {
+    readonly type: unknown;
+    readonly audit?: AuditContext;
+  }): Promise<TypeWindow> {
     const type = parseSyncType(command.type);
-    const stored = await this.settings.saveWindow(type, null);
+    const audit = auditEntry(command.audit, 'window.clear', type);
+    const stored = await this.settings.saveWindow(type, null, audit);
     this.scheduler.apply(stored);
     return { type, window: stored.types[type].window };
   }

@@ -1,5 +1,7 @@
 import { notFound } from '../domain/errors.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
+import type { AuditContext } from '../domain/ports/audit-log.js';
+import { auditEntry } from './audit-entry.js';
 import { parseUserId } from './agent-id.js';
 
 export interface ResetAgentResult {
@@ -11,14 +13,15 @@ export interface ResetAgentResult {
 /**
  * An operator's "this agent is fixed": closes its breakers and clears its failure counts, so
  * its next tick enqueues it again. Idempotent for a known agent; 404 for one with no state.
- * (The audit log of the later issues records this action once it exists.)
+ * Given an audit context, the store records the reset in the same transaction (not for an
+ * unknown agent: that is a 404, no change).
  */
 export class ResetAgent {
   constructor(private readonly store: AgentStateStore) {}
 
-  async execute(raw: unknown): Promise<ResetAgentResult> {
+  async execute(raw: unknown, audit?: AuditContext): Promise<ResetAgentResult> {
     const userId = parseUserId(raw);
-    const reset = await this.store.reset(userId);
+    const reset = await this.store.reset(userId, auditEntry(audit, 'agent.reset', userId));
     // Only a reset that changed nothing needs a second read, to tell "clean" from "unknown".
     if (reset === 0 && (await this.store.agent(userId)).length === 0) {
       throw notFound(`Agent ${userId} has no sync state to reset.`);

@@ -1,4 +1,6 @@
+import type { AuditContext } from '../domain/ports/audit-log.js';
 import type { SettingsStore } from '../domain/ports/settings-store.js';
+import { auditEntry } from './audit-entry.js';
 import { parseSyncType, type SyncType } from '../domain/sync-types.js';
 import { validateWorkingWindow, type WorkingWindow } from '../domain/working-hours.js';
 import type { SchedulingService } from './scheduling-service.js';
@@ -7,6 +9,7 @@ export interface SetWorkingWindowCommand {
   readonly type: unknown;
   /** Checked at the HTTP edge, and again here by the domain's rule before anything is stored. */
   readonly window: unknown;
+  readonly audit?: AuditContext;
 }
 
 export interface TypeWindow {
@@ -27,7 +30,8 @@ export class SetWorkingWindow {
   async execute(command: SetWorkingWindowCommand): Promise<TypeWindow> {
     const type = parseSyncType(command.type);
     const window = validateWorkingWindow(command.window);
-    const stored = await this.settings.saveWindow(type, window);
+    const audit = auditEntry(command.audit, 'window.set', type);
+    const stored = await this.settings.saveWindow(type, window, audit);
     this.scheduler.apply(stored);
     return { type, window: stored.types[type].window };
   }

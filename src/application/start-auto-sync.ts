@@ -1,7 +1,9 @@
 import { intervalsOf } from '../domain/desired-state.js';
 import type { Intervals } from '../domain/interval.js';
+import type { AuditContext } from '../domain/ports/audit-log.js';
 import type { SettingsStore } from '../domain/ports/settings-store.js';
 import type { SchedulingService } from './scheduling-service.js';
+import { auditEntry } from './audit-entry.js';
 
 export interface AutoSyncState {
   readonly running: boolean;
@@ -19,8 +21,9 @@ export class StartAutoSync {
     private readonly settings: SettingsStore,
   ) {}
 
-  async execute(): Promise<AutoSyncState> {
-    const stored = await this.settings.saveRunning(true);
+  async execute(command: { readonly audit?: AuditContext } = {}): Promise<AutoSyncState> {
+    const audit = auditEntry(command.audit, 'auto-sync.start', null);
+    const stored = await this.settings.saveRunning(true, audit);
     this.scheduler.apply(stored);
     return { running: stored.running, intervals: intervalsOf(stored) };
   }

@@ -2,6 +2,7 @@ import { invalidInput, notFound } from '../domain/errors.js';
 import type { AgentRegistry } from '../domain/ports/agent-registry.js';
 import type { Clock } from '../domain/ports/clock.js';
 import type { AgentStateStore } from '../domain/ports/agent-state-store.js';
+import type { AuditContext, AuditLog } from '../domain/ports/audit-log.js';
 import type { JobQueue, SyncJob } from '../domain/ports/job-queue.js';
 import type { DeferredPair, ReleaseLedger } from '../domain/ports/release-ledger.js';
 import { gateJobs, readBreakers, UNGATED } from './breaker-gate.js';
@@ -12,6 +13,7 @@ export interface TriggerSyncCommand {
   readonly type: unknown;
   /** Only this agent; absent means every whitelisted agent (or the shared job). */
   readonly userId?: string | undefined;
+  readonly audit?: AuditContext;
 }
 
 export interface TriggerSyncResult {
@@ -44,6 +46,17 @@ export interface TriggerSyncOptions {
   readonly budget?: {
     readonly ledger: ReleaseLedger;
     readonly lastSuccesses?: (type: SyncType) => Promise<ReadonlyMap<string, number>>;
+  };
+  /**
+   * Where a trigger with an audit context is recorded, after its jobs were enqueued or
+   * deferred. The change is in Redis (the queue, or the ledger), the trail in PostgreSQL: no
+   * transaction spans both, so the row follows the change. A trail that cannot be written then
+   * is reported to `onFailed` (log it loudly) and the trigger still answers: its jobs are out,
+   * and failing the request would invite a retry that enqueues them again.
+   */
+  readonly auditLog?: {
+    readonly log: AuditLog;
+    readonly onFailed: (error: unknown, command: TriggerSyncCommand) => void;
   };
 }
 
@@ -80,14 +93,14 @@ export class TriggerSync {
     const { budget } = this.options;
     if (budget && !one) {
       await budget.ledger.deferManual(await this.deferred(type, jobs, budget.lastSuccesses));
-      return {
+      return this.audited(command, {
         type,
         enqueued: 0,
         deduplicated: 0,
         skippedBreaker: gated.skipped,
         bypassedBreaker: false,
         deferredBudget: jobs.length,
-      };
+      });
     }
     const result =
       jobs.length > 0 ? await this.queue.enqueue(jobs) : { added: 0, deduplicated: 0, fenced: 0 };
@@ -102,14 +115,36 @@ export class TriggerSync {
         .catch(onReadFailed);
     }
     for (const userId of gated.bypassed) this.options.onBypass?.(type, userId);
-    return {
+    return this.audited(command, {
       type,
       enqueued: result.added,
       deduplicated: result.deduplicated,
       skippedBreaker: gated.skipped,
       bypassedBreaker: gated.bypassed.length > 0,
       deferredBudget: 0,
-    };
+    });
+  }
+
+  /** Records the trigger that went out (never fails it: see `auditLog`), then answers. */
+  private async audited(
+    command: TriggerSyncCommand,
+    result: TriggerSyncResult,
+  ): Promise<TriggerSyncResult> {
+    const { auditLog } = this.options;
+    if (!auditLog || !command.audit) return result;
+    const { type, ...counts } = result;
+    try {
+      await auditLog.log.record({
+        ...command.audit,
+        action: 'trigger',
+        target: type,
+        before: null,
+        after: { userId: command.userId ?? null, ...counts },
+      });
+    } catch (error) {
+      auditLog.onFailed(error, command);
+    }
+    return result;
   }
 
   /** The pairs with their last success (none known: every one counts as never, most stale). */

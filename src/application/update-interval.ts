@@ -1,6 +1,8 @@
 import { validateIntervalMinutes } from '../domain/interval.js';
 import { invalidInput } from '../domain/errors.js';
+import type { AuditContext } from '../domain/ports/audit-log.js';
 import type { SettingsStore, TypeSettingsPatch } from '../domain/ports/settings-store.js';
+import { auditEntry } from './audit-entry.js';
 import { parseSyncType, type SyncType } from '../domain/sync-types.js';
 import { validateMultiplier } from '../domain/tier-multipliers.js';
 import type { SchedulingService } from './scheduling-service.js';
@@ -11,6 +13,7 @@ export interface UpdateIntervalCommand {
   readonly intervalMinutes?: unknown;
   readonly idleMultiplier?: unknown;
   readonly offlineMultiplier?: unknown;
+  readonly audit?: AuditContext;
 }
 
 export interface UpdatedTypeSettings {
@@ -37,7 +40,8 @@ export class UpdateInterval {
   async execute(command: UpdateIntervalCommand): Promise<UpdatedTypeSettings> {
     const type = parseSyncType(command.type);
     const patch = validPatch(command);
-    const stored = await this.settings.saveTypeSettings(type, patch);
+    const audit = auditEntry(command.audit, 'settings.update', type);
+    const stored = await this.settings.saveTypeSettings(type, patch, audit);
     this.scheduler.apply(stored);
     const { intervalMinutes, idleMultiplier, offlineMultiplier } = stored.types[type];
     return { type, intervalMinutes, idleMultiplier, offlineMultiplier };

@@ -19,6 +19,7 @@ import { GetIntervals } from '../application/get-intervals.js';
 import { GetMonitoringStatus } from '../application/get-monitoring-status.js';
 import { GetTypeSettings } from '../application/get-type-settings.js';
 import { ListAgents } from '../application/list-agents.js';
+import { ListAudit } from '../application/list-audit.js';
 import { ResetAgent } from '../application/reset-agent.js';
 import { SchedulingService } from '../application/scheduling-service.js';
 import { SetSyncEnabled } from '../application/set-sync-enabled.js';
@@ -32,6 +33,7 @@ import { hasBudget, type BudgetLimits } from '../application/release-plan.js';
 import { RELEASE_LEDGER, type ReleaseLedger } from '../domain/ports/release-ledger.js';
 import { AGENT_REGISTRY, type AgentRegistry } from '../domain/ports/agent-registry.js';
 import { AGENT_STATE_STORE, type AgentStateStore } from '../domain/ports/agent-state-store.js';
+import { AUDIT_LOG, type AuditLog } from '../domain/ports/audit-log.js';
 import { CLOCK, type Clock } from '../domain/ports/clock.js';
 import { JOB_QUEUE, type JobQueue } from '../domain/ports/job-queue.js';
 import { LEADER_ELECTION, type LeaderElection } from '../domain/ports/leader-election.js';
@@ -135,6 +137,7 @@ export const applicationModule = (config: Config) =>
         agentState: AgentStateStore | undefined,
         logger: Logger,
         ledger: ReleaseLedger,
+        auditLog: AuditLog,
       ): SyncUseCases => ({
         startAutoSync: new StartAutoSync(scheduler, settings),
         stopAutoSync: new StopAutoSync(scheduler, settings),
@@ -159,7 +162,16 @@ export const applicationModule = (config: Config) =>
               `trigger ${type}/${userId}: sent although its breaker is open (an operator's trigger for one agent)`,
             ),
           ...(hasBudget(budgetLimits(config)) ? { budget: { ledger } } : {}),
+          auditLog: {
+            log: auditLog,
+            onFailed: (error, { type, userId, audit }) =>
+              logger.error(
+                { err: error, event: 'audit_failed', type, userId, ...audit },
+                `trigger ${String(type)}: the jobs went out but the audit trail could not record it (${errorMessage(error)})`,
+              ),
+          },
         }),
+        listAudit: new ListAudit(auditLog),
         getMonitoringStatus: new GetMonitoringStatus(
           scheduler,
           inspector,
@@ -184,6 +196,7 @@ export const applicationModule = (config: Config) =>
         { serviceIdentifier: AGENT_STATE_STORE, optional: true },
         T.LOGGER,
         RELEASE_LEDGER,
+        AUDIT_LOG,
       ],
     );
     // Until an adapter family binds the AgentStateStore this resolves to undefined, and the

@@ -11,8 +11,10 @@ import { observeRequests } from './metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { ReadinessProbe } from './readiness.js';
 import { mountAdminPage } from './routes/admin-routes.js';
+import { assignRequestId, requestIdOf } from './request-id.js';
 import { agentRoutes, type AgentUseCases } from './routes/agent-routes.js';
 import { chartRoutes, type ChartUseCases } from './routes/charts-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { opsRoutes } from './routes/ops-routes.js';
 import type { Route } from './routes/route.js';
@@ -64,6 +66,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ...windowRoutes(deps.useCases),
     ...(deps.agentUseCases ? agentRoutes(deps.agentUseCases) : []),
     ...(deps.chartUseCases ? chartRoutes(deps.chartUseCases) : []),
+    ...auditRoutes(deps.useCases),
     ...identityRoutes(),
     ...opsRoutes({
       readiness: deps.readiness,
@@ -82,14 +85,18 @@ export function createHttpApp(deps: HttpDeps): Koa {
   // Static HTML/JS/CSS, outside /api/sync (no auth) and outside the OpenAPI document.
   mountAdminPage(router, { logger });
 
-  // Order matters: observe the final reply, map every error, authenticate before anything
-  // about the request is judged, then route.
+  // Order matters: give the request its id (and answer with it, whatever happens), observe
+  // the final reply, map every error, authenticate before anything about the request is
+  // judged, then route.
   // Successful requests at debug: the dashboard polls every few seconds and would otherwise
   // bury the tick lines (and cost a formatted line per request); refusals stay visible.
+  app.use(assignRequestId());
   app.use(
-    observeRequests(deps.metricsRegistry, (entry) =>
-      entry.status < 400 ? logger.debug(entry, 'request') : logger.info(entry, 'request'),
-    ),
+    observeRequests(deps.metricsRegistry, (entry, ctx) => {
+      const line = { ...entry, requestId: requestIdOf(ctx) };
+      if (entry.status < 400) logger.debug(line, 'request');
+      else logger.info(line, 'request');
+    }),
   );
   app.use(mapErrors(logger));
   app.use(requireRole(deps.jwt ?? new JwtVerifier({ secret: deps.jwtSecret })));

@@ -54,10 +54,9 @@ export function requireRole(verifier: JwtVerifier): Middleware {
     if (!mayUse(role, ctx.method)) {
       throw new HttpProblem(403, 'This route requires the admin role: a viewer may only read.');
     }
-    const principal: Principal = {
-      subject: typeof claims.sub === 'string' ? claims.sub : null,
-      role,
-    };
+    const subject = typeof claims.sub === 'string' ? claims.sub : null;
+    const userId = typeof claims.userId === 'string' ? claims.userId : null;
+    const principal: Principal = { subject, role, actor: subject || userId || null };
     (ctx.state as { principal?: Principal }).principal = principal;
     await next();
   };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isSchedulerError, type ErrorDetail, type ErrorKind } from '../../domain/errors.js';
 import { HttpProblem } from './http-problem.js';
+import { requestIdOf } from './request-id.js';
 
 const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
   invalidInput: 400,
@@ -82,7 +83,9 @@ export function mapErrors(logger: Logger): Middleware {
     try {
       await next();
     } catch (error) {
-      const reply = toReply(error, logger);
+      // Error lines carry the request's id, as its access line does.
+      const requestId = requestIdOf(ctx);
+      const reply = toReply(error, requestId ? logger.child({ requestId }) : logger);
       if (ctx.headerSent) return; // Too late to change the reply; the error is logged above.
       send(ctx, reply);
     }

@@ -29,7 +29,10 @@ function histogramIn(registry: Registry): Histogram<Labels> {
  */
 export function observeRequests(
   registry: Registry,
-  onDone: (entry: { method: string; route: string; status: number; ms: number }) => void,
+  onDone: (
+    entry: { method: string; route: string; status: number; ms: number },
+    ctx: Context,
+  ) => void,
 ): Middleware {
   const histogram = histogramIn(registry);
   return async (ctx, next) => {
@@ -40,7 +43,7 @@ export function observeRequests(
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       const entry = { method: ctx.method, route: routeLabel(ctx), status: ctx.status };
       histogram.observe({ ...entry, status: String(entry.status) }, seconds);
-      onDone({ ...entry, ms: Math.round(seconds * 1e4) / 10 });
+      onDone({ ...entry, ms: Math.round(seconds * 1e4) / 10 }, ctx);
     }
   };
 }

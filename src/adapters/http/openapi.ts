@@ -17,7 +17,16 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 };
 const COMMON_ERRORS = [404, 405, 500];
 /** The contract's version, not the package's: it changes only when a route or shape does. */
-const API_VERSION = '1.4.0';
+const API_VERSION = '1.5.0';
+
+/** Every reply carries the request's id (the caller's valid X-Request-Id, or a new one). */
+const REQUEST_ID_HEADERS = {
+  'X-Request-Id': {
+    description:
+      "The request's id: the X-Request-Id sent (up to 128 characters of A-Z a-z 0-9 . _ : -), else a generated UUID; in the logs and the audit trail",
+    schema: { type: 'string' },
+  },
+};
 
 /** OpenAPI 3.1 uses JSON Schema 2020-12, zod's default target; `$schema` is implied. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -47,12 +56,17 @@ function responses(route: Route): Record<string, object> {
   const result: Record<string, object> = {
     [status]: {
       description,
+      headers: REQUEST_ID_HEADERS,
       content: contentType ? { [contentType]: { schema: { type: 'string' } } } : json(body),
     },
   };
   const error = jsonSchema(errorBody, 'output');
   for (const code of [...route.errors, ...COMMON_ERRORS]) {
-    result[code] = { description: ERROR_DESCRIPTIONS[code] ?? 'Error', content: json(error) };
+    result[code] = {
+      description: ERROR_DESCRIPTIONS[code] ?? 'Error',
+      headers: REQUEST_ID_HEADERS,
+      content: json(error),
+    };
   }
   return result;
 }

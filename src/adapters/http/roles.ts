@@ -7,6 +7,11 @@ export const DEFAULT_ROLE_CLAIM = 'role';
 export interface Principal {
   readonly subject: string | null;
   readonly role: Role;
+  /**
+   * Who the audit trail names: `sub`, else the `userId` claim (some issuers' tokens carry
+   * only that); null with neither.
+   */
+  readonly actor: string | null;
 }
 
 /** A viewer reads: every GET and HEAD under /api/sync, nothing else. */

@@ -16,7 +16,14 @@ import {
   MAX_AGENT_LIMIT,
   MAX_CURSOR_LENGTH,
 } from '../../application/list-agents.js';
+import {
+  DEFAULT_AUDIT_LIMIT,
+  MAX_AUDIT_ACTOR_LENGTH,
+  MAX_AUDIT_CURSOR_LENGTH,
+  MAX_AUDIT_LIMIT,
+} from '../../application/list-audit.js';
 import { AT_LEAST_ONE_SETTING, SETTINGS_FIELDS } from '../../application/update-interval.js';
+import { AUDIT_ACTIONS } from '../../domain/ports/audit-log.js';
 import { MAX_MULTIPLIER, MIN_MULTIPLIER } from '../../domain/activity.js';
 import { BREAKER_STATES } from '../../domain/breakers.js';
 import { MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES } from '../../domain/interval.js';
@@ -160,6 +167,36 @@ export const agentListQuery = z.object({
     .max(MAX_CURSOR_LENGTH, { error: `must be at most ${MAX_CURSOR_LENGTH} characters` })
     .optional()
     .describe("The previous page's nextCursor"),
+});
+
+const AUDIT_LIMIT_RANGE = `must be between 1 and ${MAX_AUDIT_LIMIT}`;
+
+/** GET /audit: the same bounds the use case checks, here so that OpenAPI documents them. */
+export const auditQuery = z.object({
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: AUDIT_LIMIT_RANGE })
+    .max(MAX_AUDIT_LIMIT, { error: AUDIT_LIMIT_RANGE })
+    .default(DEFAULT_AUDIT_LIMIT),
+  cursor: z
+    .string({ error: 'must be a single value' })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_AUDIT_CURSOR_LENGTH, {
+      error: `must be at most ${MAX_AUDIT_CURSOR_LENGTH} characters`,
+    })
+    .optional()
+    .describe("The previous page's nextCursor"),
+  actor: z
+    .string({ error: 'must be a single value' })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_AUDIT_ACTOR_LENGTH, { error: `must be at most ${MAX_AUDIT_ACTOR_LENGTH} characters` })
+    .optional()
+    .describe("Only this actor's changes (the token's sub, else its userId claim)"),
+  action: z
+    .enum(AUDIT_ACTIONS, { error: `must be one of ${AUDIT_ACTIONS.join(', ')}` })
+    .optional()
+    .describe('Only this kind of change'),
 });
 
 export const userIdParams = z.object({
@@ -453,6 +490,25 @@ export const agentOutcomesResponse = z.object({
       }),
     )
     .describe('Newest first, every type; empty for an agent the history has nothing of'),
+});
+
+/** One accepted change. Times in epoch ms. */
+const auditRecord = z.object({
+  id: z.number().int(),
+  at: epochMs,
+  actor: z.string().nullable().describe("The token's sub, else its userId claim"),
+  role: z.string(),
+  action: z.enum(AUDIT_ACTIONS),
+  target: z.string().nullable().describe('The sync type or agent id; null for auto-sync'),
+  before: z.unknown().describe('The changed values before (null for a trigger)'),
+  after: z.unknown().describe('The changed values after (a trigger: what it enqueued)'),
+  requestId: z.string().nullable().describe('The X-Request-Id of the change, as logged'),
+});
+
+export const auditListResponse = z.object({
+  success: ok,
+  entries: z.array(auditRecord).describe('Newest first'),
+  nextCursor: z.string().nullable(),
 });
 
 /** `subject` is the token's `sub`, null when it has none. */

@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { AGENT_REGISTRY } from '../../domain/ports/agent-registry.js';
 import { AGENT_STATE_STORE, type AgentStateStore } from '../../domain/ports/agent-state-store.js';
+import { AUDIT_LOG } from '../../domain/ports/audit-log.js';
 import { CLOCK } from '../../domain/ports/clock.js';
 import { JOB_QUEUE } from '../../domain/ports/job-queue.js';
 import { LEADER_ELECTION } from '../../domain/ports/leader-election.js';
@@ -11,6 +12,7 @@ import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
 import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
 import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
 import type { InMemoryAgentRegistry } from './in-memory-agent-registry.js';
+import type { InMemoryAuditLog } from './in-memory-audit-log.js';
 import { InMemoryReleaseLedger } from './in-memory-release-ledger.js';
 import type { InMemoryJobQueue } from './in-memory-job-queue.js';
 import type { InMemoryLeaderElection } from './in-memory-leader-election.js';
@@ -31,6 +33,11 @@ export interface InMemoryAdapters {
   readonly agentState?: AgentStateStore;
   /** The release budget's ledger; a fresh one when absent. */
   readonly ledger?: InMemoryReleaseLedger;
+  /**
+   * The audit trail GET /audit lists; by default the settings store's own. Give the stores
+   * one shared log (their constructors take it) for the list to see every store's entries.
+   */
+  readonly auditLog?: InMemoryAuditLog;
 }
 
 /**
@@ -50,4 +57,5 @@ export const inMemoryModule = (adapters: InMemoryAdapters) =>
     bind(LEADER_ELECTION).toConstantValue(adapters.leadership);
     if (adapters.agentState) bind(AGENT_STATE_STORE).toConstantValue(adapters.agentState);
     bind(RELEASE_LEDGER).toConstantValue(adapters.ledger ?? new InMemoryReleaseLedger());
+    bind(AUDIT_LOG).toConstantValue(adapters.auditLog ?? adapters.settings.auditLog);
   });

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../../config.js';
 import { ERP_BREAKER_RULES, PAIR_BREAKER_RULES } from '../../domain/breakers.js';
 import { AGENT_STATE_STORE } from '../../domain/ports/agent-state-store.js';
+import { AUDIT_LOG } from '../../domain/ports/audit-log.js';
 import { SETTINGS_FEED } from '../../domain/ports/settings-feed.js';
 import { SETTINGS_STORE } from '../../domain/ports/settings-store.js';
 import { SYNC_HISTORY } from '../../domain/ports/sync-history.js';
@@ -15,6 +16,7 @@ import { runMigrations } from './migrate.js';
 import { createPool } from './pool.js';
 import { PostgresAgentRegistry } from './postgres-agent-registry.js';
 import { PostgresAgentStateStore } from './postgres-agent-state-store.js';
+import { PostgresAuditLog } from './postgres-audit-log.js';
 import { PostgresRunLog } from './postgres-run-log.js';
 import { PostgresSettingsFeed } from './postgres-settings-feed.js';
 import { PostgresSettingsStore } from './postgres-settings-store.js';
@@ -62,6 +64,7 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind(PAIR_BREAKER_RULES).toConstantValue(config.pairBreakerRules);
     bind(ERP_BREAKER_RULES).toConstantValue(config.erpBreakerRules);
     bind(AGENT_STATE_STORE).to(PostgresAgentStateStore);
+    bind(AUDIT_LOG).to(PostgresAuditLog);
     bind(T.WRITER_SYNC_HISTORY).toConstantValue(new PostgresSyncHistory(writerPool, retention));
     bind(T.WRITER_AGENT_STATE).toConstantValue(
       new PostgresAgentStateStore(writerPool, config.pairBreakerRules, config.erpBreakerRules),

@@ -12,6 +12,7 @@ import type { ChartUseCases } from '../../../src/adapters/http/routes/charts-rou
 import type { SyncUseCases } from '../../../src/adapters/http/routes/sync-routes.js';
 import { InMemoryAgentRegistry } from '../../../src/adapters/memory/in-memory-agent-registry.js';
 import { InMemoryAgentStateStore } from '../../../src/adapters/memory/in-memory-agent-state-store.js';
+import { InMemoryAuditLog } from '../../../src/adapters/memory/in-memory-audit-log.js';
 import { InMemoryJobQueue } from '../../../src/adapters/memory/in-memory-job-queue.js';
 import { InMemoryLeaderElection } from '../../../src/adapters/memory/in-memory-leader-election.js';
 import { InMemoryRunLog } from '../../../src/adapters/memory/in-memory-run-log.js';
@@ -23,6 +24,10 @@ import { createMetrics } from '../../../src/adapters/observability/metrics.js';
 import { observabilityModule } from '../../../src/adapters/observability/module.js';
 import type { SchedulingService } from '../../../src/application/scheduling-service.js';
 import type { Config } from '../../../src/config.js';
+import {
+  DEFAULT_ERP_BREAKER_RULES,
+  DEFAULT_PAIR_BREAKER_RULES,
+} from '../../../src/domain/breakers.js';
 import { DEFAULT_INTERVALS } from '../../../src/domain/interval.js';
 import { TICK_OBSERVER, type TickObserver } from '../../../src/domain/ports/tick-observer.js';
 import { SYNC_TYPES } from '../../../src/domain/sync-types.js';
@@ -88,16 +93,23 @@ export async function startApp(options: StartOptions = {}) {
     for (const type of SYNC_TYPES) void runLog.recordRun(type, clock.now());
   }
   const leadership = new InMemoryLeaderElection(true, REPLICA_ID);
+  // One trail for every store, as one table serves them all in PostgreSQL.
+  const auditLog = new InMemoryAuditLog({ now: () => clock.now() });
   const adapters = {
+    auditLog,
     clock,
     runLog,
     leadership,
     queue: new InMemoryJobQueue(() => leadership.holder()),
     agents: new InMemoryAgentRegistry(AGENTS),
-    settings: new InMemorySettingsStore(DEFAULT_INTERVALS),
+    settings: new InMemorySettingsStore(DEFAULT_INTERVALS, auditLog),
     history: new InMemorySyncHistory({ now: () => clock.now() }),
     // The real in-memory store (the breaker rules included); a test arranges it with `seed`.
-    agentState: new InMemoryAgentStateStore(),
+    agentState: new InMemoryAgentStateStore(
+      DEFAULT_PAIR_BREAKER_RULES,
+      DEFAULT_ERP_BREAKER_RULES,
+      auditLog,
+    ),
   };
   const { settings, history } = adapters;
   // Boots stopped unless asked otherwise, so a test says when auto-sync starts (`run()`).

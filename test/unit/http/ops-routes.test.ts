@@ -134,6 +134,7 @@ describe('operations routes', () => {
           'GET /api/sync/charts/{type}',
           'GET /api/sync/agents/{userId}/outcomes',
           'GET /api/sync/me',
+          'GET /api/sync/audit',
           'GET /healthz',
           'GET /readyz',
           'GET /metrics',

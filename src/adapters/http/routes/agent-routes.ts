@@ -3,6 +3,7 @@ import type { GetErpBreaker } from '../../../application/get-erp-breaker.js';
 import type { ListAgents } from '../../../application/list-agents.js';
 import type { ResetAgent } from '../../../application/reset-agent.js';
 import type { PairState } from '../../../domain/breakers.js';
+import { auditContextOf } from '../audit-context.js';
 import * as s from '../schemas.js';
 import { parseInput } from '../validation.js';
 import type { Route } from './route.js';
@@ -73,7 +74,8 @@ export function agentRoutes(u: AgentUseCases): Route[] {
       errors: [...AUTH, 400, 404, 503],
       handle: async (ctx) => {
         const { userId } = parseInput(s.userIdParams, ctx.params);
-        ctx.body = { success: true, ...(await u.resetAgent.execute(userId)) };
+        const result = await u.resetAgent.execute(userId, auditContextOf(ctx));
+        ctx.body = { success: true, ...result };
       },
     },
     {

@@ -7,13 +7,15 @@ import type { StopAutoSync } from '../../../application/stop-auto-sync.js';
 import type { TriggerSync } from '../../../application/trigger-sync.js';
 import type { UpdateInterval, UpdatedTypeSettings } from '../../../application/update-interval.js';
 import { SYNC_TYPES, type SyncType } from '../../../domain/sync-types.js';
+import { auditContextOf } from '../audit-context.js';
 import * as s from '../schemas.js';
 import { parseInput } from '../validation.js';
+import type { AuditUseCases } from './audit-routes.js';
 import type { Route } from './route.js';
 import type { WindowUseCases } from './windows-routes.js';
 
 /** Every use case the admin API drives (the agent routes have their own). */
-export interface SyncUseCases extends WindowUseCases {
+export interface SyncUseCases extends WindowUseCases, AuditUseCases {
   readonly startAutoSync: StartAutoSync;
   readonly stopAutoSync: StopAutoSync;
   readonly getAutoSyncStatus: GetAutoSyncStatus;
@@ -55,7 +57,8 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       success: ok('Started', s.startResponse),
       errors: [...AUTH, 503],
       handle: async (ctx) => {
-        ctx.body = { success: true, ...(await u.startAutoSync.execute()) };
+        const audit = auditContextOf(ctx);
+        ctx.body = { success: true, ...(await u.startAutoSync.execute({ audit })) };
       },
     },
     {
@@ -67,7 +70,8 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       // "Stopped" is stored for every replica first, so an unreachable store is a 503.
       errors: [...AUTH, 503],
       handle: async (ctx) => {
-        ctx.body = { success: true, ...(await u.stopAutoSync.execute()) };
+        const audit = auditContextOf(ctx);
+        ctx.body = { success: true, ...(await u.stopAutoSync.execute({ audit })) };
       },
     },
     {
@@ -115,6 +119,7 @@ export function syncRoutes(u: SyncUseCases): Route[] {
           intervalMinutes,
           idleMultiplier,
           offlineMultiplier,
+          audit: auditContextOf(ctx),
         });
         ctx.body = { success: true, message: updatedMessage(body, result), ...result };
       },
@@ -131,7 +136,7 @@ export function syncRoutes(u: SyncUseCases): Route[] {
       handle: async (ctx) => {
         const { type } = parseInput(s.syncTypeParams, ctx.params);
         const { userId } = parseInput(s.triggerBody, ctx.request.body);
-        const result = await u.triggerSync.execute({ type, userId });
+        const result = await u.triggerSync.execute({ type, userId, audit: auditContextOf(ctx) });
         ctx.status = 202;
         ctx.body = { success: true, ...result };
       },
@@ -188,7 +193,8 @@ function setEnabledRoute(u: SyncUseCases, enabled: boolean): Route {
     errors: [...AUTH, 400, 503],
     handle: async (ctx) => {
       const { type } = parseInput(s.syncTypeParams, ctx.params);
-      const result = await u.setSyncEnabled.execute({ type, enabled });
+      const audit = auditContextOf(ctx);
+      const result = await u.setSyncEnabled.execute({ type, enabled, audit });
       ctx.body = { success: true, ...result, message: `Auto-sync of ${result.type} ${done}` };
     },
   };

@@ -3,6 +3,7 @@ import type { GetTypeSettings } from '../../../application/get-type-settings.js'
 import type { SetWorkingWindow } from '../../../application/set-working-window.js';
 import { SYNC_TYPES, type SyncType } from '../../../domain/sync-types.js';
 import type { WorkingWindow } from '../../../domain/working-hours.js';
+import { auditContextOf } from '../audit-context.js';
 import * as s from '../schemas.js';
 import { parseInput } from '../validation.js';
 import type { Route } from './route.js';
@@ -66,7 +67,8 @@ export function windowRoutes(u: WindowUseCases): Route[] {
       handle: async (ctx) => {
         const { type } = parseInput(s.syncTypeParams, ctx.params);
         const window = parseInput(s.workingWindowBody, ctx.request.body);
-        const result = await u.setWorkingWindow.execute({ type, window });
+        const audit = auditContextOf(ctx);
+        const result = await u.setWorkingWindow.execute({ type, window, audit });
         ctx.body = { success: true, ...result, message: message(result.type, result.window) };
       },
     },
@@ -80,7 +82,8 @@ export function windowRoutes(u: WindowUseCases): Route[] {
       errors: [...AUTH, 400, 503],
       handle: async (ctx) => {
         const { type } = parseInput(s.syncTypeParams, ctx.params);
-        const result = await u.clearWorkingWindow.execute({ type });
+        const audit = auditContextOf(ctx);
+        const result = await u.clearWorkingWindow.execute({ type, audit });
         ctx.body = { success: true, ...result, message: message(result.type, result.window) };
       },
     },
