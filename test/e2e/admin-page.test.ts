@@ -329,6 +329,21 @@ describe.skipIf(!HAS_CHROMIUM)('admin page in headless Chromium', () => {
     ]);
   });
 
+  it('lists the recent changes, newest first: who, what, before and after', async () => {
+    const entries = page.locator('#audit-list li');
+    const newest = entries.first();
+    await poll(() => newest.getAttribute('data-action')).toBe('trigger');
+    expect(await newest.locator('.audit-actor').textContent()).toBe('admin-cli');
+    expect(await newest.locator('.audit-target').textContent()).toBe('orders');
+    expect(await newest.locator('.audit-change').textContent()).toContain('enqueued 3');
+    const stop = page.locator('#audit-list li[data-action="auto-sync.stop"]').first();
+    expect(await stop.locator('.audit-change').textContent()).toBe('running true → running false');
+    const pause = page.locator('#audit-list li[data-action="sync.pause"]').first();
+    expect(await pause.locator('.audit-action').textContent()).toBe('paused');
+    expect(await pause.locator('.audit-target').textContent()).toBe('customers');
+    expect(await entries.count()).toBe(10);
+  });
+
   it('refreshes by itself as workers report, and shows each outcome', async () => {
     // A worker elsewhere: deterministic durations, and one agent's invoices fail.
     worker = new Worker(

@@ -54,6 +54,8 @@ const ui = {
   agentRows: byId('agent-rows'),
   agentsMore: byId('agents-more'),
   readOnly: byId('read-only'),
+  auditList: byId('audit-list'),
+  auditEmpty: byId('audit-empty'),
 };
 
 class ApiError extends Error {
@@ -931,6 +933,92 @@ function showView(name, focus = false) {
   for (const [key, panel] of Object.entries(ui.views)) panel.hidden = key !== name;
 }
 
+// ----------------------------------------------------------------------- recent changes
+
+const AUDIT_SHOWN = 10;
+/** False once the service answered 404: it keeps no audit trail (an older build). */
+let auditApi = true;
+const ACTION_LABEL = {
+  'auto-sync.start': 'started auto-sync',
+  'auto-sync.stop': 'stopped auto-sync',
+  'settings.update': 'changed settings of',
+  'sync.pause': 'paused',
+  'sync.resume': 'resumed',
+  'window.set': 'set the working hours of',
+  'window.clear': 'cleared the working hours of',
+  trigger: 'ran now',
+  'agent.reset': 'reset the breakers of',
+};
+
+/** The newest changes; a failure is shown in the list, an auth error signs out as elsewhere. */
+async function readAudit() {
+  if (!auditApi) return { unavailable: true };
+  try {
+    return await api('GET', `/audit?limit=${AUDIT_SHOWN}`);
+  } catch (error) {
+    if (isAuthError(error)) throw error;
+    if (error.status === 404) auditApi = false;
+    return { error: error.message, unavailable: error.status === 404 };
+  }
+}
+
+/** A before or after value in words: `intervalMinutes 10`, a window as the rows show it. */
+function describeValue(value) {
+  if (value === null || value === undefined) return '—';
+  if (typeof value !== 'object') return String(value);
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0][0] === 'window') return describeWindow(entries[0][1]);
+  if (entries.length === 0) return 'nothing';
+  return entries
+    .map(
+      ([key, v]) => `${key} ${v !== null && typeof v === 'object' ? `(${describeValue(v)})` : v}`,
+    )
+    .join(', ');
+}
+
+/** What a trigger did, without its zeros: `for a-1, enqueued 1`. */
+function describeTrigger(after) {
+  const { userId, enqueued, ...rest } = after ?? {};
+  const others = Object.entries(rest).filter(([, value]) => value !== 0 && value !== false);
+  return [userId ? `for ${userId}` : 'every agent', `enqueued ${enqueued ?? 0}`]
+    .concat(others.map(([key, value]) => `${key} ${value}`))
+    .join(', ');
+}
+
+function renderChange(entry) {
+  const iso = isoOf(entry.at);
+  const change =
+    entry.action === 'trigger'
+      ? describeTrigger(entry.after)
+      : `${describeValue(entry.before)} → ${describeValue(entry.after)}`;
+  return h(
+    'li',
+    { class: 'audit-entry', 'data-action': entry.action },
+    h('time', { datetime: iso, title: new Date(iso).toString() }, formatTime(iso)),
+    h('span', { class: 'audit-actor' }, entry.actor ?? 'unknown'),
+    h('span', { class: 'audit-action' }, ACTION_LABEL[entry.action] ?? entry.action),
+    entry.target === null ? '' : h('span', { class: 'audit-target' }, entry.target),
+    h('span', { class: 'audit-change' }, change),
+  );
+}
+
+function renderAudit(result) {
+  const empty = (message) => {
+    ui.auditList.replaceChildren();
+    delete ui.auditList.dataset.key;
+    ui.auditEmpty.textContent = message;
+    ui.auditEmpty.hidden = false;
+  };
+  if (result.unavailable) return empty('This service keeps no audit trail.');
+  if (!result.success) return empty(`Could not read the recent changes: ${result.error}`);
+  if (result.entries.length === 0) return empty('No change yet.');
+  ui.auditEmpty.hidden = true;
+  const key = JSON.stringify(result.entries.map((entry) => entry.id));
+  if (ui.auditList.dataset.key === key) return;
+  ui.auditList.dataset.key = key;
+  ui.auditList.replaceChildren(...result.entries.map(renderChange));
+}
+
 // -------------------------------------------------------------------------------- role
 
 /**
@@ -991,17 +1079,19 @@ async function refreshNow() {
   clearTimeout(timer);
   const read = ++latest;
   try {
-    const [data, erp, agents, settings] = await Promise.all([
+    const [data, erp, agents, settings, audit] = await Promise.all([
       api('GET', `/monitoring/status?limit=${HISTORY_SHOWN}`),
       readErp(),
       view === 'agents' ? readAgents() : undefined,
       api('GET', '/intervals'),
+      readAudit(),
     ]);
     if (read !== latest) return;
     render(data);
     renderTypeSettings(settings);
     renderErp(erp);
     renderAgents(agents);
+    renderAudit(audit);
     if (view === 'types') void drawCharts(api);
     else refreshOutcomeStrips();
     clearAlert('refresh');
