@@ -128,6 +128,30 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
   const slots: ReplicaSlot[] = [];
   let worker: CountingWorker | undefined;
   let ending = false;
+  let cleaning: Promise<void> | undefined;
+  // Runs once, from the end of the run or from Ctrl-C: nothing of the soak may outlive it.
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      ending = true;
+      await Promise.all(slots.map((s) => s.shutdown().catch(() => {})));
+      for (const recorder of recorders) await recorder.stop().catch(() => {});
+      await worker?.close().catch(() => {});
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      await Promise.all(slots.map((s) => s.close().catch(() => {})));
+      await deletePrefix(prefix).catch((error: unknown) =>
+        print(`[soak] could not delete ${prefix}:*: ${String(error)}`),
+      );
+      await db
+        .drop()
+        .catch((error: unknown) => print(`[soak] could not drop ${db.name}: ${String(error)}`));
+    })());
+  const interrupted = (): void => {
+    print('[soak] interrupted: stopping the replicas and cleaning up');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
 
   try {
     recorders.push(pollLease(redis, key, termKey, leasePolls));
@@ -295,6 +319,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
           changes,
           triggers,
           exits,
+          heap: heap.map((h) => [
+            `r${h.slot + 1}`,
+            h.pid,
+            Math.round((h.at - t0) / 100) / 10,
+            Math.round(h.bytes / 1e5) / 10,
+          ]),
+          leaders: leasePolls
+            .filter((p, i) => p.value !== leasePolls[i - 1]?.value)
+            .map((p) => [Math.round((p.sentAt - t0) / 100) / 10, p.value]),
           summary,
           results,
         },
@@ -307,19 +340,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakOutcome> {
       (!options.breakFencing || tally.injections.length > 0);
     return { results, passed, summary, reportFile };
   } finally {
-    ending = true;
-    await Promise.all(slots.map((s) => s.shutdown().catch(() => {})));
-    for (const recorder of recorders) await recorder.stop().catch(() => {});
-    await worker?.close().catch(() => {});
-    await queue.close().catch(() => {});
-    redis.disconnect();
-    await Promise.all(slots.map((s) => s.close().catch(() => {})));
-    await deletePrefix(prefix).catch((error: unknown) =>
-      print(`[soak] could not delete ${prefix}:*: ${String(error)}`),
-    );
-    await db
-      .drop()
-      .catch((error: unknown) => print(`[soak] could not drop ${db.name}: ${String(error)}`));
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanup();
   }
 }
 
