@@ -237,7 +237,17 @@ async function admin(planned: PlannedFault, record: FaultRecord, ctx: FaultConte
     );
     return answer.status;
   };
-  const slot = pick(0);
+  // The 503 path: a replica that cannot reach PostgreSQL right now, if the plan asks for one.
+  const faulty = planned.throughFault
+    ? ctx.slots.find(
+        (s) =>
+          s.up &&
+          !busy.has(s.index) &&
+          s.port !== undefined &&
+          ['cut', 'partition'].includes(s.pg.severity() ?? ''),
+      )
+    : undefined;
+  const slot = faulty ?? pick(0);
   if (!slot) return skip(record, say, 'no replica answers');
   record.targets = [slot.index];
   record.startedAt = Date.now();

@@ -25,6 +25,13 @@ export class ProxyControl {
     return this.proxy.port;
   }
 
+  /** The most severe effect in force, or null when the proxy just forwards. */
+  severity(): Effect['kind'] | null {
+    const kinds = [...this.active].map((e) => e.effect.kind);
+    for (const kind of ['cut', 'partition', 'slow'] as const) if (kinds.includes(kind)) return kind;
+    return null;
+  }
+
   /** Applies `effect` now; the returned function takes it away again. */
   async add(effect: Effect): Promise<() => Promise<void>> {
     const entry = { effect };

@@ -72,6 +72,11 @@ export interface PlannedFault {
    * just after one started (the tick is in flight while the lease passes).
    */
   readonly phase?: 'before-tick' | 'mid-tick';
+  /**
+   * interval-change, pause-resume: send it through a replica whose PostgreSQL is cut or
+   * partitioned right then, if there is one (the 503 path); else through `target`.
+   */
+  readonly throughFault?: boolean;
   /** trigger: one agent (its index among the seeded agents) or every agent (null). */
   readonly agentIndex?: number | null;
   /** Starts together with the fault before it ("two at once"). */
@@ -157,7 +162,14 @@ export function planFaults(options: ScheduleOptions): PlannedFault[] {
           left.length > 0
             ? (left.splice(random.int(0, left.length - 1), 1)[0] as number)
             : random.pick(INTERVAL_CHOICES);
-        fault = { ...base, target: replica(), durationMs: 0, type, intervalMinutes };
+        fault = {
+          ...base,
+          target: replica(),
+          durationMs: 0,
+          type,
+          intervalMinutes,
+          throughFault: random.chance(0.5),
+        };
         break;
       }
       case 'pause-resume':
@@ -166,6 +178,7 @@ export function planFaults(options: ScheduleOptions): PlannedFault[] {
           target: replica(),
           durationMs: ms(2_000, 8_000),
           type: random.pick(SYNC_TYPES),
+          throughFault: random.chance(0.5),
         };
         break;
       case 'trigger': {
@@ -198,6 +211,7 @@ export function describePlanned(fault: PlannedFault): string {
   if (fault.durationMs > 0) parts.push(`for ${(fault.durationMs / 1000).toFixed(1)}s`);
   if (fault.latencyMs !== undefined) parts.push(`+${fault.latencyMs}ms each way`);
   if (fault.phase) parts.push(fault.phase);
+  if (fault.throughFault) parts.push('through a faulty replica if any');
   if (fault.type) parts.push(fault.type);
   if (fault.intervalMinutes !== undefined) parts.push(`→ ${fault.intervalMinutes} min`);
   if (fault.agentIndex !== undefined)
