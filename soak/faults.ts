@@ -251,55 +251,96 @@ async function admin(planned: PlannedFault, record: FaultRecord, ctx: FaultConte
   if (!slot) return skip(record, say, 'no replica answers');
   record.targets = [slot.index];
   record.startedAt = Date.now();
-  if (planned.kind === 'interval-change') {
-    await change(
-      slot,
-      'intervalMinutes',
-      planned.intervalMinutes as number,
-      `/api/sync/intervals/${type}`,
-      {
-        intervalMinutes: planned.intervalMinutes,
-      },
-    );
-  } else if (planned.kind === 'pause-resume') {
-    await change(slot, 'enabled', false, `/api/sync/pause/${type}`);
-    await sleep(planned.durationMs);
-    // Resumed for sure: a type left paused would starve every later check of it.
-    for (let attempt = 1; attempt <= 30; attempt++) {
-      const other = pick(attempt);
-      if (other && (await change(other, 'enabled', true, `/api/sync/resume/${type}`)) === 200)
-        break;
-      await sleep(1_000);
+  const healOwn =
+    planned.throughFault && !faulty ? await ownFault(planned, slot, ctx, say) : undefined;
+  try {
+    if (planned.kind === 'interval-change') {
+      await change(
+        slot,
+        'intervalMinutes',
+        planned.intervalMinutes as number,
+        `/api/sync/intervals/${type}`,
+        {
+          intervalMinutes: planned.intervalMinutes,
+        },
+      );
+      await healOwn?.();
+    } else if (planned.kind === 'pause-resume') {
+      await change(slot, 'enabled', false, `/api/sync/pause/${type}`);
+      await healOwn?.();
+      await sleep(planned.durationMs);
+      // Resumed for sure: a type left paused would starve every later check of it.
+      for (let attempt = 1; attempt <= 30; attempt++) {
+        const other = pick(attempt);
+        if (other && (await change(other, 'enabled', true, `/api/sync/resume/${type}`)) === 200)
+          break;
+        await sleep(1_000);
+      }
+    } else {
+      const userId =
+        planned.agentIndex === null || planned.agentIndex === undefined
+          ? null
+          : (ctx.agents[planned.agentIndex] ?? null);
+      const answer = await ctx.http.request(
+        slot.name,
+        slot.port as number,
+        'POST',
+        `/api/sync/trigger/${type}`,
+        {
+          ...(userId === null ? {} : { body: { userId } }),
+          timeoutMs: 20_000,
+        },
+      );
+      ctx.triggers.push({
+        fault: planned.index,
+        type,
+        userId,
+        replica: slot.index,
+        sentAt: answer.sentAt,
+        answeredAt: answer.answeredAt,
+        status: answer.status,
+      });
+      say(
+        `trigger ${type} ${userId ?? 'every agent'} via ${slot.name} → ${answer.status ?? 'no answer'}`,
+      );
     }
-  } else {
-    const userId =
-      planned.agentIndex === null || planned.agentIndex === undefined
-        ? null
-        : (ctx.agents[planned.agentIndex] ?? null);
-    const answer = await ctx.http.request(
-      slot.name,
-      slot.port as number,
-      'POST',
-      `/api/sync/trigger/${type}`,
-      {
-        ...(userId === null ? {} : { body: { userId } }),
-        timeoutMs: 20_000,
-      },
-    );
-    ctx.triggers.push({
-      fault: planned.index,
-      type,
-      userId,
-      replica: slot.index,
-      sentAt: answer.sentAt,
-      answeredAt: answer.answeredAt,
-      status: answer.status,
-    });
-    say(
-      `trigger ${type} ${userId ?? 'every agent'} via ${slot.name} → ${answer.status ?? 'no answer'}`,
-    );
+  } finally {
+    // Healed whatever happened: a partition left behind would poison the rest of the run.
+    await healOwn?.();
   }
   record.healedAt = Date.now();
+}
+
+/**
+ * The 503 path on demand: the replica's PostgreSQL cut or partitioned from just before the
+ * call; the returned function heals it a second after the answer. Recorded as a fault of its
+ * own, so the invariants count it like any other.
+ */
+async function ownFault(
+  planned: PlannedFault,
+  slot: ReplicaSlot,
+  ctx: FaultContext,
+  say: Say,
+): Promise<() => Promise<void>> {
+  const kind = planned.ownFault ?? 'partition';
+  const heal = await slot.pg.add({ kind });
+  const own: FaultRecord = {
+    planned,
+    kind: `pg-${kind}`,
+    targets: [slot.index],
+    startedAt: Date.now(),
+    note: 'for the admin call',
+  };
+  ctx.faults.push(own);
+  say(`pg-${kind} on ${slot.name} for the admin call`);
+  let healing: Promise<void> | undefined;
+  return () =>
+    (healing ??= (async () => {
+      await sleep(1_000);
+      await heal();
+      own.healedAt = Date.now();
+      say(`pg-${kind} on ${slot.name} healed`);
+    })());
 }
 
 function skip(record: FaultRecord, say: Say, why: string): void {

@@ -73,10 +73,13 @@ export interface PlannedFault {
    */
   readonly phase?: 'before-tick' | 'mid-tick';
   /**
-   * interval-change, pause-resume: send it through a replica whose PostgreSQL is cut or
-   * partitioned right then, if there is one (the 503 path); else through `target`.
+   * interval-change, pause-resume: send it through a replica that cannot reach PostgreSQL (the
+   * 503 path): one whose PostgreSQL is cut or partitioned right then, else `target` with its
+   * own `ownFault` from just before the call until a second after the answer.
    */
   readonly throughFault?: boolean;
+  /** With `throughFault` and no such replica: cut or partition the target's PostgreSQL for the call. */
+  readonly ownFault?: 'cut' | 'partition';
   /** trigger: one agent (its index among the seeded agents) or every agent (null). */
   readonly agentIndex?: number | null;
   /** Starts together with the fault before it ("two at once"). */
@@ -117,6 +120,10 @@ export function planFaults(options: ScheduleOptions): PlannedFault[] {
     const base = { index: faults.length, atMs: Math.round(startAt), kind, withPrevious: together };
     const replica = () => random.int(0, options.replicas - 1);
     const ms = (min: number, max: number) => Math.round(random.between(min, max));
+    const throughFault = () =>
+      random.chance(0.5)
+        ? { throughFault: true, ownFault: random.pick(['cut', 'partition'] as const) }
+        : {};
     let fault: PlannedFault;
     switch (kind) {
       case 'redis-cut':
@@ -168,7 +175,7 @@ export function planFaults(options: ScheduleOptions): PlannedFault[] {
           durationMs: 0,
           type,
           intervalMinutes,
-          throughFault: random.chance(0.5),
+          ...throughFault(),
         };
         break;
       }
@@ -178,7 +185,7 @@ export function planFaults(options: ScheduleOptions): PlannedFault[] {
           target: replica(),
           durationMs: ms(2_000, 8_000),
           type: random.pick(SYNC_TYPES),
-          throughFault: random.chance(0.5),
+          ...throughFault(),
         };
         break;
       case 'trigger': {
@@ -211,7 +218,8 @@ export function describePlanned(fault: PlannedFault): string {
   if (fault.durationMs > 0) parts.push(`for ${(fault.durationMs / 1000).toFixed(1)}s`);
   if (fault.latencyMs !== undefined) parts.push(`+${fault.latencyMs}ms each way`);
   if (fault.phase) parts.push(fault.phase);
-  if (fault.throughFault) parts.push('through a faulty replica if any');
+  if (fault.throughFault)
+    parts.push(`through a replica without PostgreSQL (else pg-${fault.ownFault})`);
   if (fault.type) parts.push(fault.type);
   if (fault.intervalMinutes !== undefined) parts.push(`→ ${fault.intervalMinutes} min`);
   if (fault.agentIndex !== undefined)
