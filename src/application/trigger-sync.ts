@@ -60,6 +60,9 @@ export interface TriggerSyncOptions {
   };
 }
 
+/** How long a trigger's answer waits for its audit row before going out anyway. */
+const AUDIT_WAIT_MS = 1_000;
+
 /** Enqueues a type now, outside its schedule; the schedule itself is not moved. */
 export class TriggerSync {
   constructor(
@@ -133,17 +136,24 @@ export class TriggerSync {
     const { auditLog } = this.options;
     if (!auditLog || !command.audit) return result;
     const { type, ...counts } = result;
-    try {
-      await auditLog.log.record({
+    const written = auditLog.log
+      .record({
         ...command.audit,
         action: 'trigger',
         target: type,
         before: null,
         after: { userId: command.userId ?? null, ...counts },
-      });
-    } catch (error) {
-      auditLog.onFailed(error, command);
-    }
+      })
+      .catch((error: unknown) => auditLog.onFailed(error, command));
+    // A database that does not answer (a partition) must not hold the answer: the jobs are
+    // out. Waited for briefly, so that normally the row exists when the client hears back.
+    // Real time, not the scheduler's Clock: this bounds an I/O wait, whatever clock ticks run on.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      written,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, AUDIT_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     return result;
   }
 
