@@ -61,7 +61,7 @@ export interface TriggerSyncOptions {
 }
 
 /** How long a trigger's answer waits for its audit row before going out anyway. */
-const AUDIT_WAIT_MS = 1_000;
+const AUDIT_WAIT_MS = 200;
 
 /** Enqueues a type now, outside its schedule; the schedule itself is not moved. */
 export class TriggerSync {
