@@ -523,10 +523,14 @@ function refusedNotApplied(rec: Recording): InvariantResult {
       }
       return possible.has(sample.enabled[refused.type]);
     };
+    // A flag has two values, so a sample is laid at this change's door only until the next
+    // change of the same flag is sent (after that, the next one explains or is blamed).
+    const next = sameField.find((c) => c.sentAt > refused.sentAt);
     const sample = rec.settings.find(
       (s) =>
         s.source === 'pg' &&
         s.at > refused.sentAt &&
+        (next === undefined || s.sentAt < next.sentAt) &&
         s.enabled[refused.type] === refused.value &&
         !explained(s),
     );

@@ -142,6 +142,52 @@ describe('soak invariants', () => {
     expect(violationsOf(aRecording({ changes, settings }), INVARIANTS.refused)).toBe(1);
   });
 
+  it('blame a pause that shows up in PostgreSQL on the refused pause before it, not an older one', () => {
+    const pause = { type: 'ddt' as const, field: 'enabled' as const, replica: 0, detail: '' };
+    const changes = [
+      { ...pause, fault: 1, value: false, sentAt: T0 + 1_000, answeredAt: T0 + 1_010, status: 503 },
+      { ...pause, fault: 1, value: true, sentAt: T0 + 5_000, answeredAt: T0 + 5_010, status: 200 },
+      {
+        ...pause,
+        fault: 2,
+        value: false,
+        sentAt: T0 + 9_000,
+        answeredAt: T0 + 20_000,
+        status: 503,
+      },
+      {
+        ...pause,
+        fault: 2,
+        value: true,
+        sentAt: T0 + 30_000,
+        answeredAt: T0 + 30_010,
+        status: 200,
+      },
+    ];
+    const enabled = {
+      orders: true,
+      customers: true,
+      ddt: false,
+      invoices: true,
+      products: true,
+      prices: true,
+    };
+    const settings = [
+      {
+        source: 'pg' as const,
+        sentAt: T0 + 21_000,
+        at: T0 + 21_001,
+        intervals: INTERVALS,
+        enabled,
+      },
+    ];
+    const result = checkInvariants(aRecording({ changes, settings })).find(
+      (r) => r.name === INVARIANTS.refused,
+    );
+    expect(result?.violations).toBe(1);
+    expect(result?.details[0]).toContain('at +20.0s');
+  });
+
   it('flag an exit the soak did not cause, and a SIGTERM that did not exit 0', () => {
     const exits = [
       { slot: 0, pid: 42, at: T0 + 5_000, code: 1, signal: null, causedBy: null },
