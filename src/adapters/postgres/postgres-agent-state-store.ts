@@ -381,6 +381,11 @@ export class PostgresAgentStateStore implements AgentStateStore {
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // pg-pool listens for a client's 'error' only while it is idle; a connection that dies
+    // while checked out would otherwise be an unhandled 'error' event, a crash
+    // (test/integration/postgres-connection-lost.test.ts). The failed query rejects anyway.
+    const onError = (error: Error): void => void (broken ??= error);
+    client.on('error', onError);
     try {
       await client.query('begin');
       const result = await work(client);
@@ -392,6 +397,7 @@ export class PostgresAgentStateStore implements AgentStateStore {
       });
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
