@@ -9,8 +9,17 @@ export interface PoolOptions {
   readonly statementTimeoutMs?: number;
 }
 
+/**
+ * How far behind ours the database server's clock may be. The client gives up on a query this
+ * long after the server would cancel it (statement_timeout), and a change refuses to commit
+ * after its deadline (changeDeadline), so a change the client gave up on is never committed.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 1_000;
+
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
-  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     // A tick reads the agents and both breakers at once, and records its run and what it
@@ -23,11 +32,47 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
     // The server cancels a slow statement; the client gives up a little later, in case the
     // server (or the network to it) stopped answering altogether.
     statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs + 1_000,
+    query_timeout: statementTimeoutMs + CLOCK_SKEW_ALLOWANCE_MS,
     keepAlive: true,
     application_name: 'sync-scheduler',
   });
   // Without a listener, an idle client's error is an unhandled 'error' event: a crash.
   pool.on('error', (error) => options.onError?.(error));
   return pool;
+}
+
+/**
+ * The latest moment (epoch ms, this process's wall clock) at which a change sent on `pool` now
+ * may still commit: the client's own timeout minus the clock skew allowance. A change that
+ * answers 503 "nothing was changed" after a timeout must not land later, when a partition
+ * heals and the bytes it held reach the server (RELIABILITY.md, finding 1): every such change
+ * checks this deadline on the server, as the last thing before its commit.
+ */
+export function changeDeadline(pool: pg.Pool, now: number = Date.now()): number {
+  const queryTimeout = (pool.options as { query_timeout?: number }).query_timeout;
+  return (
+    now +
+    (queryTimeout ?? DEFAULT_STATEMENT_TIMEOUT_MS + CLOCK_SKEW_ALLOWANCE_MS) -
+    CLOCK_SKEW_ALLOWANCE_MS
+  );
+}
+
+/** SQL that is true while the server's clock is before `deadline` (epoch ms, an integer). */
+export function beforeDeadline(deadline: number): string {
+  if (!Number.isSafeInteger(deadline)) throw new TypeError(`not a deadline: ${deadline}`);
+  return `clock_timestamp() <= to_timestamp(${deadline} / 1000.0)`;
+}
+
+/**
+ * A statement that aborts its transaction once `deadline` has passed, with SQLSTATE 57014
+ * (query_canceled: the same as a statement timeout, which callers already treat as
+ * "unreachable"). For a multi-statement query, where it goes just before the implicit commit.
+ */
+export function deadlineGuard(deadline: number): string {
+  return `do $guard$ begin
+    if not (${beforeDeadline(deadline)}) then
+      raise exception 'the change reached the database after the client gave up on it'
+        using errcode = '57014';
+    end if;
+  end $guard$`;
 }

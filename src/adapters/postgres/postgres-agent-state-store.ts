@@ -41,6 +41,7 @@ import {
   type PairRow,
 } from './agent-state-rows.js';
 import { AUDIT_COLUMNS } from './audit-sql.js';
+import { beforeDeadline, changeDeadline } from './pool.js';
 import { PG_POOL } from './tokens.js';
 
 const READ = 'The agent state could not be read: the database is unreachable.';
@@ -305,9 +306,13 @@ export class PostgresAgentStateStore implements AgentStateStore {
 
   reset(userId: string, audit?: AuditEntry): Promise<number> {
     return unreachableAs(WRITE, async () => {
+      // Like every admin change: one that reaches the server after the client gave up on it
+      // (a partition healing) changes nothing, so the 503 it got stays true.
+      const inTime = beforeDeadline(changeDeadline(this.pool));
       if (!audit) {
         const { rowCount } = await this.pool.query(
-          `update system.sync_agent_state set ${RESET} where user_id = $1 and ${NEEDS_RESET}`,
+          `update system.sync_agent_state set ${RESET}
+           where user_id = $1 and ${NEEDS_RESET} and ${inTime}`,
           [userId],
         );
         return rowCount ?? 0;
@@ -318,13 +323,14 @@ export class PostgresAgentStateStore implements AgentStateStore {
       // write committing in between is re-checked by the update, so "before" may trail it by
       // that one outcome; "after" is always exact.
       const { rows } = await this.pool.query<{ reset: number }>(
-        `with old as (
+        `with live as (select ${inTime} as ok),
+         old as (
            select sync_type, ${BREAKER_VIEW} as v from system.sync_agent_state
            where user_id = $1 and ${NEEDS_RESET}
          ),
          changed as (
            update system.sync_agent_state set ${RESET}
-           where user_id = $1 and ${NEEDS_RESET}
+           where user_id = $1 and ${NEEDS_RESET} and (select ok from live)
            returning sync_type, ${BREAKER_VIEW} as v
          ),
          audited as (
@@ -333,6 +339,7 @@ export class PostgresAgentStateStore implements AgentStateStore {
              (select coalesce(jsonb_object_agg(sync_type, v), '{}') from old),
              (select coalesce(jsonb_object_agg(sync_type, v), '{}') from changed), $5
            where exists (select from system.sync_agent_state where user_id = $1)
+             and (select ok from live)
          )
          select count(*)::int as reset from changed`,
         [userId, audit.actor, audit.role, audit.action, audit.requestId],

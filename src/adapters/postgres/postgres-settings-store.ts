@@ -14,6 +14,7 @@ import { DEFAULT_TIER_MULTIPLIERS } from '../../domain/activity.js';
 import { isSyncType, SYNC_TYPES, type SyncType } from '../../domain/sync-types.js';
 import { unreachableAs } from '../unreachable.js';
 import { auditedWrite, jsonLiteral } from './audit-sql.js';
+import { changeDeadline, deadlineGuard } from './pool.js';
 import { PG_POOL } from './tokens.js';
 
 const { escapeLiteral } = pg;
@@ -200,7 +201,9 @@ export class PostgresSettingsStore implements SettingsStore {
    * a bug, and the writers are async so that it rejects like any other failure, never throws.
    * An audited change is the same write inside one statement that also inserts the audit row
    * with the values before (read by that statement, which does not see its own write) and
-   * after (the write's `returning`): the row lands with the change or not at all.
+   * after (the write's `returning`): the row lands with the change or not at all. A change
+   * that reaches the server after the client would have given up on it aborts instead of
+   * committing (deadlineGuard), so "could not be saved" stays true after a partition heals.
    */
   private change(write: string, audit: Audit): Promise<SyncSettings> {
     const { entry, view, row, fallback } = audit;
@@ -213,8 +216,11 @@ export class PostgresSettingsStore implements SettingsStore {
         })
       : write;
     return unreachableAs(UNREACHABLE_SAVE, async () => {
+      // The guard comes after the write (which may wait for the version row's lock) and
+      // before the snapshot (a read that waits for nothing), so the commit follows it at once.
+      const guard = deadlineGuard(changeDeadline(this.pool));
       const results = (await this.pool.query(
-        `${statement};\n${SNAPSHOT}`,
+        `${statement};\n${guard};\n${SNAPSHOT}`,
       )) as unknown as QueryResult<SettingsRow>[];
       const snapshot = results.at(-1);
       if (!Array.isArray(results) || !snapshot)
