@@ -324,8 +324,8 @@ export class SchedulingService {
   private async tick(type: SyncType, startedAt: number, lease: Lease): Promise<void> {
     const { clock, agents, queue } = this.deps;
     let stage: TickStage = 'agentLookup';
-    // Recorded once the enqueue is settled, unless the fence refused all of it: a stale leader
-    // must not move the phase its successor keeps. A failed enqueue still counts as a run.
+    // A tick that fails or sends nothing is recorded when it ends; one that sends, just before
+    // its jobs go (below). A failed enqueue still counts as a run.
     let ran = true;
     try {
       const settings = this.settingsOf(type);
@@ -378,12 +378,23 @@ export class SchedulingService {
         return;
       }
       stage = 'enqueue';
+      if (jobs.length > 0) {
+        // Before the jobs, not once they settled: a leader killed after its jobs reached Redis
+        // would leave the previous run behind, and its successor would fire the type again
+        // at once, a second job within one interval for every pair already done (RELIABILITY.md,
+        // finding 3). The run log's Redis write goes out on the producer's connection ahead of
+        // the jobs. A stale leader is stopped by the fence, not by the run log: if the lease
+        // passed meanwhile, it records nothing here; one the key refuses although its lease
+        // still looks valid moves no phase its successor keeps (the Redis run log only raises a
+        // run, and the successor's are newer) but may postpone one reader's next tick.
+        if (lease.isValid()) this.recordRun(type, startedAt);
+        ran = false;
+      }
       const result =
         jobs.length > 0
           ? await queue.enqueue(jobs, lease)
           : { added: 0, deduplicated: 0, fenced: 0 };
       if (result.fenced > 0) {
-        ran = result.fenced < jobs.length;
         this.observe((o) => o.tickFenced?.({ type, at: 'chunk', jobs: result.fenced }));
       } else {
         this.afterEnqueue(type, jobs, gated.probes, startedAt);

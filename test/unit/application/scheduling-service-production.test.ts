@@ -41,6 +41,22 @@ describe('SchedulingService phase across restarts', () => {
     expect((await runLog.loadLastRuns()).orders).toBe(clock.now());
   });
 
+  it('records the run before the jobs go, so a leader killed mid-enqueue leaves its phase behind', async () => {
+    // RELIABILITY.md, finding 3: recorded only once the enqueue settled, a leader SIGKILLed
+    // after its jobs reached Redis left the previous run, and its successor fired the type
+    // again at once: every pair already done got a second job within one interval.
+    const { clock, queue, runLog, start } = aScheduler();
+    await start();
+    const sent: number[] = [];
+    queue.enqueue = () => {
+      sent.push(clock.now());
+      return new Promise(() => {}); // the process dies before the enqueue settles
+    };
+    await advance(clock, 10 * MINUTE);
+    expect(sent).toEqual([clock.now()]);
+    expect((await runLog.loadLastRuns()).orders).toBe(clock.now());
+  });
+
   it('keeps ticking when the run log cannot be written', async () => {
     const { clock, queue, runLog, start } = aScheduler();
     await start();
@@ -138,13 +154,13 @@ describe('SchedulingService fencing', () => {
   it('reports a batch the queue refused and does not send it again on the next tick', async () => {
     const { clock, queue, observer, leadership, runLog, start } = aScheduler();
     await start();
-    const lastRuns = await runLog.loadLastRuns();
     // The lease key now holds another replica's token, while this lease is still valid here.
     leadership.holder = () => 'another-replica:7';
     await advance(clock, 10 * MINUTE);
     const firstTick = clock.now();
-    // Nothing was sent, so the phase the successor keeps is not moved either.
-    expect((await runLog.loadLastRuns()).orders).toBe(lastRuns.orders);
+    // The run was recorded as the jobs went out (before the fence answered): the fence, not
+    // the run log, stops a stale leader, and the successor's own runs are newer.
+    expect((await runLog.loadLastRuns()).orders).toBe(firstTick);
     expect(observer.fenced).toEqual([{ type: 'orders', at: 'chunk', jobs: 3 }]);
     expect(observer.completed).toMatchObject([{ type: 'orders', added: 0, fenced: 3 }]);
     expect(queue.fencedBatches).toHaveLength(1);
