@@ -6,6 +6,7 @@ export class GetIntervals {
   constructor(private readonly scheduler: SchedulingService) {}
 
   async execute(): Promise<Intervals> {
+    this.scheduler.assertSettingsLoaded();
     return this.scheduler.getDetailedIntervals();
   }
 }

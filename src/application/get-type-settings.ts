@@ -10,6 +10,7 @@ export class GetTypeSettings {
   constructor(private readonly scheduler: SchedulingService) {}
 
   async execute(): Promise<Readonly<Record<SyncType, TypeSettings>>> {
+    this.scheduler.assertSettingsLoaded();
     return Object.fromEntries(
       SYNC_TYPES.map((type) => [type, this.scheduler.settingsOf(type)]),
     ) as Record<SyncType, TypeSettings>;

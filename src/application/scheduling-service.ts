@@ -1,3 +1,4 @@
+import { unavailable } from '../domain/errors.js';
 import { defaultTypeSettings, enabledOf, intervalsOf, isNewer } from '../domain/desired-state.js';
 import {
   gateJobs,
@@ -159,6 +160,19 @@ export class SchedulingService {
       }
     }
     return true;
+  }
+
+  /**
+   * Throws "unavailable" until a stored desired state has been applied: before it, the
+   * defaults this replica falls back on are not the settings in force (a replica booting while
+   * PostgreSQL is down would report them as if they were; RELIABILITY.md, finding 5).
+   */
+  assertSettingsLoaded(): void {
+    if (!this.desired) {
+      throw unavailable(
+        'The settings in force have not been loaded yet: the settings store is unreachable.',
+      );
+    }
   }
 
   /** The version of the applied desired state; 0 before the first. */

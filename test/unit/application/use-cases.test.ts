@@ -141,6 +141,15 @@ describe('GetIntervals', () => {
     await start();
     expect(await new GetIntervals(scheduler).execute()).toEqual(DEFAULT_INTERVALS);
   });
+
+  it('answers unavailable, not the built-in defaults, before the stored settings were loaded', async () => {
+    // RELIABILITY.md, finding 5: a replica booting without PostgreSQL reported DEFAULT_INTERVALS
+    // as "in force" while the others ran the stored ones.
+    const { scheduler } = aScheduler();
+    const notYet = { kind: 'unavailable', message: expect.stringMatching(/not been loaded/) };
+    await expect(new GetIntervals(scheduler).execute()).rejects.toMatchObject(notYet);
+    await expect(new GetTypeSettings(scheduler).execute()).rejects.toMatchObject(notYet);
+  });
 });
 
 describe('UpdateInterval', () => {

@@ -81,7 +81,9 @@ export function syncRoutes(u: SyncUseCases): Route[] {
         'Per sync type: interval (minutes), enabled, idle and offline multipliers, working window',
       auth: true,
       success: ok('Settings in force', s.intervalsResponse),
-      errors: AUTH,
+      // 503 until this replica has loaded the stored settings (booting without PostgreSQL):
+      // the built-in defaults it falls back on are not the settings in force.
+      errors: [...AUTH, 503],
       handle: async (ctx) => {
         const [intervals, { enabled }, settings] = await Promise.all([
           u.getIntervals.execute(),

@@ -48,7 +48,8 @@ export function windowRoutes(u: WindowUseCases): Route[] {
       summary: "Every type's working hours (null: it may sync at any hour)",
       auth: true,
       success: { status: 200, description: 'Windows in force', schema: s.windowsResponse },
-      errors: AUTH,
+      // 503 until this replica has loaded the stored settings (booting without PostgreSQL).
+      errors: [...AUTH, 503],
       handle: async (ctx) => {
         const settings = await u.getTypeSettings.execute();
         const windows = Object.fromEntries(SYNC_TYPES.map((t) => [t, settings[t].window]));
