@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { aPrefix, deletePrefix, eventually, TEST_JWT_SECRET } from '../support/service.js';
 
 const ROOT = new URL('../..', import.meta.url);
@@ -55,6 +56,43 @@ describe('main.ts', () => {
     expect(Date.now() - sentAt).toBeLessThan(5000);
     expect(lines.join('\n')).toContain('sync-scheduler stopped');
     expect(lines.join('\n')).not.toContain('exiting anyway');
+  });
+
+  it('exits 0 on SIGTERM while a request waits on a partitioned PostgreSQL', async () => {
+    // RELIABILITY.md, finding 4: the request kept HTTP open past its 3 s, the pool waited for
+    // the connection it held, and the 4.5 s deadline exited 1.
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port) });
+    try {
+      const url = new URL(db.url);
+      url.port = String(proxy.port);
+      const { child, lines } = spawnService({
+        DATABASE_URL: url.toString(),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: prefix,
+        PORT: '0',
+        JWT_SECRET: TEST_JWT_SECRET,
+        LEADER_POLL_MS: '200',
+      });
+      const exited = once(child, 'exit');
+      await eventually(() => lines.some((l) => l.includes('this replica now leads')), 20_000);
+      const port = /listening on port (\d+)/.exec(lines.join('\n'))?.[1];
+      proxy.blackhole();
+      // Scrapes read PostgreSQL (the breaker gauges): these wait on the partition.
+      const waiting = [1, 2, 3].map(() =>
+        fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (res) => res.status,
+          () => 'closed',
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect({ code, output: lines.join('\n') }).toMatchObject({ code: 0 });
+      expect(lines.join('\n')).not.toContain('exiting anyway');
+      await Promise.all(waiting);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   // Each boot step in turn: SIGTERM the moment its log line appears. A step that armed a

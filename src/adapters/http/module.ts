@@ -15,6 +15,9 @@ import type { AgentUseCases } from './routes/agent-routes.js';
 import type { ChartUseCases } from './routes/charts-routes.js';
 import type { SyncUseCases } from './routes/sync-routes.js';
 
+/** How long shutdown lets requests in flight finish before it closes their connections. */
+const REQUEST_GRACE_MS = 1_500;
+
 /** The HTTP server as a process component: the port it really listens on, for PORT=0. */
 export interface HttpServer extends ProcessComponent {
   port(): number;
@@ -83,7 +86,12 @@ export const httpModule = (config: Config) =>
             if (!current?.listening) return;
             const closed = new Promise<void>((resolve) => current.close(() => resolve()));
             current.closeIdleConnections();
+            // A request still waiting on an unreachable dependency must not hold the process
+            // past its shutdown deadline (RELIABILITY.md, finding 4): after a grace, its
+            // connection is closed; the client sees the connection drop, as on a crash.
+            const grace = setTimeout(() => current.closeAllConnections(), REQUEST_GRACE_MS);
             await closed;
+            clearTimeout(grace);
           },
         };
       },

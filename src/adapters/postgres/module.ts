@@ -13,7 +13,10 @@ import type { Logger } from '../observability/logger.js';
 import { componentLog } from '../observability/component-log.js';
 import { postgresProbe } from '../probes.js';
 import { runMigrations } from './migrate.js';
-import { createPool } from './pool.js';
+import { createPool, endPool } from './pool.js';
+
+/** How long shutdown waits for queries in flight before it cuts their connections. */
+const POOL_END_GRACE_MS = 1_000;
 import { PostgresAgentRegistry } from './postgres-agent-registry.js';
 import { PostgresAgentStateStore } from './postgres-agent-state-store.js';
 import { PostgresAuditLog } from './postgres-audit-log.js';
@@ -75,12 +78,12 @@ export const postgresModule = (config: Config, logger: Logger) =>
     bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
       name: 'postgres pool',
       order: BOOT_ORDER.connections,
-      stop: () => (pool as Pool).end(),
+      stop: () => endPool(pool as Pool, POOL_END_GRACE_MS),
     });
     bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
       name: 'postgres pool (history writer)',
       order: BOOT_ORDER.connections,
-      stop: () => writerPool.end(),
+      stop: () => endPool(writerPool, POOL_END_GRACE_MS),
     });
     bind<ProcessComponent>(PROCESS_COMPONENT).toConstantValue({
       name: 'settings feed',

@@ -38,7 +38,34 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
   });
   // Without a listener, an idle client's error is an unhandled 'error' event: a crash.
   pool.on('error', (error) => options.onError?.(error));
+  const clients = new Set<pg.Client>();
+  pool.on('connect', (client) => clients.add(client));
+  pool.on('remove', (client) => clients.delete(client));
+  CLIENTS.set(pool, clients);
   return pool;
+}
+
+/** Every open client of a pool made by createPool, idle or checked out (for endPool). */
+const CLIENTS = new WeakMap<pg.Pool, Set<pg.Client>>();
+
+/**
+ * Ends the pool at shutdown, waiting at most `graceMs` for the clients still checked out (a
+ * query waiting on a partitioned server would hold one until its query timeout, 11 s, and
+ * keep the process past its shutdown deadline: RELIABILITY.md, finding 4); then ends those
+ * clients, which destroys the socket of one with a query in flight, so that query fails and
+ * its client goes back to the pool, and the pool ends.
+ */
+export async function endPool(pool: pg.Pool, graceMs: number): Promise<void> {
+  const ended = pool.end();
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([
+    ended.then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false))),
+  ]);
+  clearTimeout(timer);
+  if (inTime) return;
+  for (const client of CLIENTS.get(pool) ?? []) client.end().catch(() => {});
+  await ended;
 }
 
 /**
