@@ -194,7 +194,9 @@ class Context {
    * and can hand leadership over (lease + poll), so its duration + an interval + lease + poll;
    * a PostgreSQL fault delays the ticks by at most its duration (the lease stays, ticks go on
    * with the last agent list once the query gives up); killing, freezing or stopping the
-   * leader costs a handover (lease + poll).
+   * leader costs a handover (lease + poll) and an interval: a tick it interrupted was recorded
+   * as a run just before its jobs went (so a successor does not send the pairs already sent a
+   * second time), and the pairs it had not sent yet wait for the next one, like a Redis fault's.
    */
   faultCost(from: number, to: number, intervalMs: number): { ms: number; why: string[] } {
     const lp = this.rec.leaseMs + this.rec.pollMs;
@@ -210,7 +212,9 @@ class Context {
       let cost = 0;
       if (fault.kind.startsWith('redis-')) cost = duration + intervalMs + lp;
       else if (fault.kind.startsWith('pg-')) cost = duration;
-      else if (['leader-kill', 'leader-stop', 'replica-term'].includes(fault.kind)) cost = lp;
+      else if (['leader-kill', 'leader-stop', 'replica-term'].includes(fault.kind)) {
+        cost = intervalMs + lp;
+      }
       if (cost > 0) {
         ms += cost;
         why.push(`#${fault.planned.index} ${fault.kind} ${(duration / 1000).toFixed(1)}s`);
