@@ -29,6 +29,8 @@ export interface BenchReport {
 
 export interface Benchmark {
   readonly name: string;
+  /** Left out of a plain `npm run bench` (long, or heavy on Redis): runs only when named. */
+  readonly onlyWhenNamed?: boolean;
   run(): Promise<BenchReport>;
 }
 
@@ -124,12 +126,40 @@ export interface BenchQueue extends BullMqQueueHandle {
   close(): Promise<void>;
 }
 
+const cleanups = new Set<() => Promise<void>>();
+let listening = false;
+
+/**
+ * Runs `cleanup` if the run is interrupted (Ctrl-C, SIGTERM) before the returned function is
+ * called, then exits 130: a benchmark that fills Redis or creates a database leaves nothing
+ * behind either way (errors are the caller's `finally`).
+ */
+export function cleanupOnInterrupt(cleanup: () => Promise<void>): () => void {
+  if (!listening) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
+    listening = true;
+  }
+  cleanups.add(cleanup);
+  return () => {
+    cleanups.delete(cleanup);
+  };
+}
+
+function interrupted(signal: NodeJS.Signals): void {
+  process.stderr.write(`${signal}: cleaning up\n`);
+  void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).finally(() =>
+    process.exit(130),
+  );
+}
+
 export async function createBenchQueue(label: string): Promise<BenchQueue> {
   const prefix = `bench-${label}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = createBullMqQueue({ redisUrl: TEST_REDIS_URL, queueName: 'operations', prefix });
   await handle.connection.ping();
   const clear = (): Promise<void> => deleteKeys(handle.connection, prefix);
+  const forget = cleanupOnInterrupt(clear);
   const close = async (): Promise<void> => {
+    forget();
     try {
       await clear();
     } finally {

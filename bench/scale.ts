@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
+import { toBulkJob } from '../src/adapters/queue/bullmq-job.js';
+import { encodeJobId } from '../src/adapters/queue/job-id.js';
+import { schedulerKey } from '../src/adapters/queue/keys.js';
+import type { SyncJob } from '../src/domain/ports/job-queue.js';
+import type { Lease } from '../src/domain/ports/leader-election.js';
+import { type Cost, LATENESS_PERIOD_MS, measureCost, p99 } from './cost.js';
+import {
+  agentIds,
+  checksTable,
+  createBenchQueue,
+  fmt,
+  fmtInt,
+  median,
+  progress,
+  ratios,
+  spread,
+  table,
+  tickBatches,
+  type Benchmark,
+  type BenchQueue,
+  type Check,
+} from './support.js';
+
+const AGENTS = 100_000;
+const ROUNDS = 3;
+const TERM = 7;
+/** The direct path's chunk: fan-out's best direct arrangement. */
+const DIRECT_CHUNK_SIZE = 1_000;
+const MB = 1024 * 1024;
+/** Goals of issue 13 for the scheduler's path. */
+const MAX_CPU_RATIO = 1.1;
+const MAX_HEAP_GROWTH_MB = 300;
+const MAX_LATENESS_P99_MS = 100;
+
+type Path = 'scheduler' | 'direct';
+
+/**
+ * The two ways one tick's jobs reach Redis, from the SyncJob batches the Scheduler hands to
+ * `enqueue` (one per type, built before: see `build`); all six types side by side, and every
+ * job must be added.
+ * - scheduler: BullMqJobQueue.enqueue per type, fenced by a lease as the leader's ticks are.
+ * - direct: queue.addBulk of the same names, data and options (toBulkJob) in chunks of 1,000,
+ *   one chain per type, each chunk's objects built just before it is sent. Job ids have the
+ *   same form and length as the scheduler path's (producer, term, counter, type, agent).
+ */
+function paths(bench: BenchQueue, leaseKey: string, lease: Lease) {
+  const jobQueue = new BullMqJobQueue(bench.queue, leaseKey);
+  const producer = randomBytes(8).toString('base64url');
+  let seq = 0;
+  const directId = (job: SyncJob): string =>
+    encodeJobId({ producer, term: TERM, seq: ++seq, type: job.type, userId: job.userId });
+
+  const scheduler = async (batches: readonly SyncJob[][]): Promise<number> => {
+    const results = await Promise.all(batches.map((batch) => jobQueue.enqueue(batch, lease)));
+    return results.reduce((sum, result) => sum + result.added, 0);
+  };
+  const direct = async (batches: readonly SyncJob[][]): Promise<number> => {
+    const added = await Promise.all(
+      batches.map(async (batch) => {
+        let count = 0;
+        for (let start = 0; start < batch.length; start += DIRECT_CHUNK_SIZE) {
+          const bulk = batch
+            .slice(start, start + DIRECT_CHUNK_SIZE)
+            .map((job) => toBulkJob(job, directId(job)));
+          const jobs = await bench.queue.addBulk(bulk);
+          count += jobs.filter((job, i) => job.id === bulk[i]?.opts.jobId).length;
+        }
+        return count;
+      }),
+    );
+    return added.reduce((sum, count) => sum + count, 0);
+  };
+  return { scheduler, direct };
+}
+
+/** Heap in use after a full collection (measureCost also collects before it starts). */
+const settledHeap = (): number => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let pass = 0; pass < 3; pass++) gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+/**
+ * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue: one
+ * synchronous block. Timed and weighed here, outside the enqueue's measurement.
+ */
+function build(ids: readonly string[]): { batches: SyncJob[][]; ms: number; retained: number } {
+  const before = settledHeap();
+  const started = performance.now();
+  const batches = tickBatches(ids, Date.now());
+  const ms = performance.now() - started;
+  return { batches, ms, retained: settledHeap() - before };
+}
+
+interface Measured {
+  readonly scheduler: Cost[];
+  readonly direct: Cost[];
+  readonly buildMs: number[];
+  readonly buildRetained: number[];
+  readonly total: number;
+}
+
+async function measure(bench: BenchQueue): Promise<Measured> {
+  const leaseKey = schedulerKey(bench.prefix, bench.queue.name, 'leader');
+  const token = `bench-replica:${TERM}`;
+  const lease: Lease = { token, term: TERM, isValid: () => true };
+  const run = paths(bench, leaseKey, lease);
+  const ids = agentIds(AGENTS);
+  const total = AGENTS * 4 + 2;
+  const costs: Record<Path, Cost[]> = { scheduler: [], direct: [] };
+  const buildMs: number[] = [];
+  const buildRetained: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: Path[] = round % 2 === 0 ? ['scheduler', 'direct'] : ['direct', 'scheduler'];
+    for (const path of order) {
+      progress(`scale round ${round + 1}/${ROUNDS}: ${path}`);
+      await bench.clear();
+      await bench.connection.set(leaseKey, token);
+      // Let Redis finish freeing the previous round's keys before its CPU is read.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const built = build(ids);
+      buildMs.push(built.ms);
+      buildRetained.push(built.retained);
+      let added = 0;
+      costs[path].push(
+        await measureCost(bench.connection, async () => {
+          added = await run[path](built.batches);
+        }),
+      );
+      if (added !== total) throw new Error(`${path}: expected ${total} jobs added, got ${added}`);
+    }
+  }
+  return { ...costs, buildMs, buildRetained, total };
+}
+
+export const scale: Benchmark = {
+  name: 'scale',
+  onlyWhenNamed: true,
+  async run() {
+    const bench = await createBenchQueue('scale');
+    let m: Awaited<ReturnType<typeof measure>>;
+    try {
+      m = await measure(bench);
+    } finally {
+      progress('scale: deleting the run’s keys');
+      await bench.close();
+    }
+    const { total } = m;
+    const series = (path: Path, pick: (cost: Cost) => number) => m[path].map(pick);
+    const perJob = (us: number) => us / total;
+    const figures: { label: string; pick: (cost: Cost) => number; unit: string; digits: number }[] =
+      [
+        { label: 'wall time', pick: (c) => c.wallMs, unit: 'ms', digits: 0 },
+        { label: 'Node CPU per job', pick: (c) => perJob(c.nodeCpuUs), unit: 'µs', digits: 1 },
+        { label: 'Redis CPU per job', pick: (c) => perJob(c.redisCpuUs), unit: 'µs', digits: 1 },
+        {
+          label: 'Redis main-thread CPU per job',
+          pick: (c) => perJob(c.redisMainCpuUs),
+          unit: 'µs',
+          digits: 1,
+        },
+        { label: 'peak heap growth', pick: (c) => c.heapGrowth / MB, unit: 'MB', digits: 0 },
+        { label: 'lateness p99 (per round)', pick: (c) => p99(c.lateness), unit: 'ms', digits: 1 },
+      ];
+    const ratioOf = (pick: (cost: Cost) => number) =>
+      median(ratios(series('scheduler', pick), series('direct', pick)));
+    const rows = figures.map(({ label, pick, unit, digits }) => [
+      label,
+      `${fmt(ratioOf(pick))} x`,
+      `${spread(series('scheduler', pick), digits)} ${unit}`,
+      `${spread(series('direct', pick), digits)} ${unit}`,
+    ]);
+    const pooled = (path: Path) => m[path].flatMap((c) => [...c.lateness]);
+    rows.push([
+      'lateness p99, all firings pooled',
+      `${fmt(p99(pooled('scheduler')) / p99(pooled('direct')))} x`,
+      `${fmt(p99(pooled('scheduler')), 1)} ms (max ${fmt(Math.max(...pooled('scheduler')), 1)}, ${fmtInt(pooled('scheduler').length)} firings)`,
+      `${fmt(p99(pooled('direct')), 1)} ms (max ${fmt(Math.max(...pooled('direct')), 1)}, ${fmtInt(pooled('direct').length)} firings)`,
+    ]);
+
+    const nodeRatio = ratioOf((c) => c.nodeCpuUs);
+    const redisRatio = ratioOf((c) => c.redisCpuUs);
+    const heapWorst = Math.max(...series('scheduler', (c) => c.heapGrowth)) / MB;
+    const latenessP99 = p99(pooled('scheduler'));
+    const checks: Check[] = [
+      {
+        label: 'Redis CPU per job vs direct addBulk',
+        target: `≤ ${MAX_CPU_RATIO} x`,
+        measured: `${fmt(redisRatio)} x`,
+        pass: redisRatio <= MAX_CPU_RATIO,
+      },
+      {
+        label: 'Node CPU per job vs direct addBulk',
+        target: `≤ ${MAX_CPU_RATIO} x`,
+        measured: `${fmt(nodeRatio)} x`,
+        pass: nodeRatio <= MAX_CPU_RATIO,
+      },
+      {
+        label: 'peak heap growth (worst round)',
+        target: `≤ ${MAX_HEAP_GROWTH_MB} MB`,
+        measured: `${fmt(heapWorst, 0)} MB`,
+        pass: heapWorst <= MAX_HEAP_GROWTH_MB,
+      },
+      {
+        label: `lateness p99 of a ${LATENESS_PERIOD_MS} ms timer during the fan-out`,
+        target: `< ${MAX_LATENESS_P99_MS} ms`,
+        measured: `${fmt(latenessP99, 1)} ms`,
+        pass: latenessP99 < MAX_LATENESS_P99_MS,
+      },
+    ];
+    const body = [
+      `One tick of ${fmtInt(total)} jobs (4 agent types x ${fmtInt(AGENTS)} agents + 2 shared), ` +
+        `built and spread as the Scheduler does, the six types sent side by side into an empty ` +
+        `queue. Scheduler path: BullMqJobQueue.enqueue, fenced by a lease. Direct: ` +
+        `queue.addBulk of the same jobs (names, data, options, ids of the same form) in chunks ` +
+        `of ${fmtInt(DIRECT_CHUNK_SIZE)}, one chain per type. Both start from the tick's SyncJob ` +
+        `batches, built before (as the Scheduler does before it calls enqueue; timed below). ` +
+        `${ROUNDS} interleaved rounds, the queue emptied before ` +
+        `each; ratio = median of per-round ratios (scheduler / direct). Redis CPU is the ` +
+        `server's (INFO cpu deltas), so other clients of a shared Redis count too.`,
+      '',
+      table(
+        ['figure', 'ratio (median)', 'scheduler path, median (min–max)', 'direct addBulk'],
+        rows,
+      ),
+      '',
+      `Building the tick's ${fmtInt(total)} SyncJobs before either path (tickBatches: ` +
+        `buildSyncJobs and the spread offsets, one synchronous block): ` +
+        `${spread(m.buildMs)} ms, ${spread(m.buildRetained.map((b) => b / MB))} MB retained ` +
+        `while they are enqueued (part of the heap baseline above).`,
+      '',
+      checksTable(checks),
+    ].join('\n');
+    return { title: `Scale: one tick of ${fmtInt(total)} jobs into Redis`, body, checks };
+  },
+};
