@@ -87,7 +87,8 @@ describe('main.ts', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];
-      expect({ code, output: lines.join('\n') }).toMatchObject({ code: 0 });
+      // On failure, the replica's log says which component held shutdown up.
+      expect(code, lines.slice(-30).join('\n')).toBe(0);
       expect(lines.join('\n')).not.toContain('exiting anyway');
       await Promise.all(waiting);
     } finally {

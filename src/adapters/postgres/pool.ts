@@ -51,9 +51,8 @@ const CLIENTS = new WeakMap<pg.Pool, Set<pg.Client>>();
 /**
  * Ends the pool at shutdown, waiting at most `graceMs` for the clients still checked out (a
  * query waiting on a partitioned server would hold one until its query timeout, 11 s, and
- * keep the process past its shutdown deadline: RELIABILITY.md, finding 4); then ends those
- * clients, which destroys the socket of one with a query in flight, so that query fails and
- * its client goes back to the pool, and the pool ends.
+ * keep the process past its shutdown deadline: RELIABILITY.md, finding 4), and for idle
+ * clients to say goodbye; then cuts the sockets of every client left, and the pool ends.
  */
 export async function endPool(pool: pg.Pool, graceMs: number): Promise<void> {
   const ended = pool.end();
@@ -64,9 +63,16 @@ export async function endPool(pool: pg.Pool, graceMs: number): Promise<void> {
   ]);
   clearTimeout(timer);
   if (inTime) return;
-  for (const client of CLIENTS.get(pool) ?? []) client.end().catch(() => {});
+  // Not client.end(): for an idle client it waits for the server to confirm, which a
+  // partitioned server never does (see DedicatedClient). Destroying the socket ends the client
+  // at once, fails a query in flight, and the pool drops the client.
+  for (const client of CLIENTS.get(pool) ?? []) socketOf(client)?.destroy();
   await ended;
 }
+
+/** pg keeps a client's socket on `connection.stream` and offers no public way to cut it. */
+const socketOf = (client: pg.Client): { destroy(): void } | undefined =>
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
 
 /**
  * The latest moment (epoch ms, this process's wall clock) at which a change sent on `pool` now
