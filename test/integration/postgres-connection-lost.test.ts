@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/adapters/postgres/pool.js';
 import { PostgresAgentStateStore } from '../../src/adapters/postgres/postgres-agent-state-store.js';
+import { proxyPostgres } from '../support/fault-harness.js';
 import { useTestDatabase } from '../support/use-test-database.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { throughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * A connection that dies while a transaction holds it (RELIABILITY.md, finding 2): pg emits
@@ -17,7 +18,7 @@ describe('PostgresAgentStateStore when the connection dies mid-transaction', () 
   const record = (error: unknown): void => void uncaught.push(error);
 
   beforeAll(async () => {
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db().url).port) });
+    proxy = await proxyPostgres(db().url);
     process.prependListener('uncaughtException', record);
   });
   afterAll(async () => {
@@ -26,9 +27,8 @@ describe('PostgresAgentStateStore when the connection dies mid-transaction', () 
   });
 
   it('rejects the call, throws nothing uncaught, and works again once the database is back', async () => {
-    const url = new URL(db().url);
-    url.port = String(proxy.port);
-    const pool = createPool(url.toString());
+    const url = throughProxy(db().url, proxy);
+    const pool = createPool(url);
     try {
       const store = new PostgresAgentStateStore(pool);
       expect(await store.startErpProbe(Date.now(), 1)).toBe(false); // a connection in the pool

@@ -3,8 +3,9 @@ import { createPool } from '../../src/adapters/postgres/pool.js';
 import { PostgresAgentStateStore } from '../../src/adapters/postgres/postgres-agent-state-store.js';
 import { PostgresSettingsStore } from '../../src/adapters/postgres/postgres-settings-store.js';
 const UNAVAILABLE = { kind: 'unavailable', message: expect.stringMatching(/could not be saved/) };
+import { proxyPostgres } from '../support/fault-harness.js';
 import { useTestDatabase } from '../support/use-test-database.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { throughProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,15 +20,14 @@ describe('PostgresSettingsStore: a change delivered after the client gave up', (
   let proxy: TcpProxy;
 
   beforeAll(async () => {
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db().url).port) });
+    proxy = await proxyPostgres(db().url);
   });
   afterAll(() => proxy?.stop());
 
   it('answers unavailable during the partition and changes nothing once it heals (settings, agent reset)', async () => {
-    const url = new URL(db().url);
-    url.port = String(proxy.port);
+    const url = throughProxy(db().url, proxy);
     // The client gives up after 1.5 s (statement timeout 500 ms + 1 s).
-    const pool = createPool(url.toString(), {
+    const pool = createPool(url, {
       statementTimeoutMs: 500,
       connectionTimeoutMs: 1_000,
     });

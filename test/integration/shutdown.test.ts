@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { proxyPostgres } from '../support/fault-harness.js';
 import { TEST_REDIS_URL } from '../support/redis.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { throughProxy } from '../support/tcp-proxy.js';
 import { aPrefix, deletePrefix, eventually, TEST_JWT_SECRET } from '../support/service.js';
 
 const ROOT = new URL('../..', import.meta.url);
@@ -38,15 +39,18 @@ describe('main.ts', () => {
     await db.drop();
   });
 
+  /** A replica of its own database and prefix that polls for the lease every 200 ms. */
+  const serviceEnv = (databaseUrl: string): Record<string, string> => ({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    PORT: '0',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LEADER_POLL_MS: '200',
+  });
+
   it('exits 0 on SIGTERM within 5 s, by itself, with no handle left open', async () => {
-    const { child, lines } = spawnService({
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      PORT: '0',
-      JWT_SECRET: TEST_JWT_SECRET,
-      LEADER_POLL_MS: '200',
-    });
+    const { child, lines } = spawnService(serviceEnv(db.url));
     const exited = once(child, 'exit');
     await eventually(() => lines.some((l) => l.includes('this replica now leads')), 20_000);
     const sentAt = Date.now();
@@ -61,18 +65,10 @@ describe('main.ts', () => {
   it('exits 0 on SIGTERM while a request waits on a partitioned PostgreSQL', async () => {
     // RELIABILITY.md, finding 4: the request kept HTTP open past its 3 s, the pool waited for
     // the connection it held, and the 4.5 s deadline exited 1.
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port) });
+    const proxy = await proxyPostgres(db.url);
     try {
-      const url = new URL(db.url);
-      url.port = String(proxy.port);
-      const { child, lines } = spawnService({
-        DATABASE_URL: url.toString(),
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        PORT: '0',
-        JWT_SECRET: TEST_JWT_SECRET,
-        LEADER_POLL_MS: '200',
-      });
+      const url = throughProxy(db.url, proxy);
+      const { child, lines } = spawnService(serviceEnv(url));
       const exited = once(child, 'exit');
       await eventually(() => lines.some((l) => l.includes('this replica now leads')), 20_000);
       const port = /listening on port (\d+)/.exec(lines.join('\n'))?.[1];
