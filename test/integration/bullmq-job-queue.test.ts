@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BullMqJobQueue,
   ENQUEUE_CHUNK_SIZE,
+  PIPELINE_SIZE,
   type FencedChunk,
 } from '../../src/adapters/queue/bullmq-job-queue.js';
 import type { ReadFence } from '../../src/adapters/queue/held-dedup-keys.js';
@@ -81,9 +82,9 @@ describe('BullMqJobQueue against Redis', () => {
   it('sends a large batch in chunks and every job lands', async () => {
     const addBulk = vi.spyOn(test.queue, 'addBulk');
     expect(await jobs.enqueue(agents(5_000))).toEqual({ added: 5_000, deduplicated: 0, fenced: 0 });
-    expect(addBulk).toHaveBeenCalledTimes(Math.ceil(5_000 / ENQUEUE_CHUNK_SIZE));
-    for (const [chunk] of addBulk.mock.calls)
-      expect(chunk.length).toBeLessThanOrEqual(ENQUEUE_CHUNK_SIZE);
+    expect(addBulk).toHaveBeenCalledTimes(Math.ceil(5_000 / PIPELINE_SIZE));
+    for (const [pipeline] of addBulk.mock.calls)
+      expect(pipeline.length).toBeLessThanOrEqual(PIPELINE_SIZE);
     expect((await jobs.counts()).prioritized).toBe(5_000);
     expect(await jobs.enqueue(agents(5_000))).toEqual({ added: 0, deduplicated: 5_000, fenced: 0 });
   });

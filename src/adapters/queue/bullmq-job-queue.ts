@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { inject, injectable, optional } from 'inversify';
+import pLimit from 'p-limit';
 import type { EnqueueResult, JobQueue, SyncJob } from '../../domain/ports/job-queue.js';
 import type { Lease } from '../../domain/ports/leader-election.js';
 import type { ActiveJob, QueueCounts, QueueInspector } from '../../domain/ports/queue-inspector.js';
@@ -24,6 +25,18 @@ const UNREACHABLE_READ = 'The queue could not be read: Redis is unreachable.';
  */
 export const ENQUEUE_CHUNK_SIZE = 1_000;
 
+/**
+ * Adds per Redis pipeline, and pipelines in flight per BullMqJobQueue (all its enqueue calls
+ * together). Measured with `npm run bench -- scale` (one tick of 400,002 jobs, BENCHMARKS.md
+ * §8): one pipeline of 1,000 per chunk and type, every type at once, let 6,000 adds wait on
+ * Redis together; they outlived the young generation, so the heap grew by ~480 MB and the
+ * collections that freed it stalled a 100 ms timer by ~0.5 s (p99). Pipelines of 100, three
+ * at a time, keep Redis as busy (it works through one script at a time anyway) with a tenth
+ * of that in flight.
+ */
+export const PIPELINE_SIZE = 100;
+export const PIPELINES_IN_FLIGHT = 3;
+
 /** A chunk the fence refused, and what that cost. */
 export interface FencedChunk {
   /** The refused lease. */
@@ -42,6 +55,7 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
   /** 64 random bits per instance, the `producer` of every job id: log it at boot. */
   readonly producer = randomBytes(8).toString('base64url');
   private sent = 0;
+  private readonly pipelines = pLimit(PIPELINES_IN_FLIGHT);
 
   /**
    * `leaseKey`: the key the leader election holds its lease in; without it a fenced enqueue
@@ -65,23 +79,28 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
    * way: an existing job's id looks like any other counter value. Our ids (job-id.ts) carry this
    * instance's 64-bit random `producer`, the fencing term and a counter, so they are unique.
    *
-   * Before a chunk is sent, one script call asks which of its keys are held right now
-   * (heldDedupKeys: the test BullMQ's add scripts make); those jobs are not sent and count as
-   * deduplicated, so a tick whose jobs are all still pending costs one cheap read per chunk
-   * instead of one add script per job. The next chunk's check is sent while this chunk is being
-   * added, so a fresh tick pays one extra round trip in all (the first check). Check and add are
-   * not atomic: a key released in between (its job just finished) means that job waits for the
-   * next tick, as if this tick had come a moment earlier. A key that is not held is always sent,
-   * and BullMQ still decides.
+   * Before a chunk of ENQUEUE_CHUNK_SIZE is sent, one read asks which of its keys are held
+   * right now (heldDedupKeys: an MGET, then the test BullMQ's add scripts make, only if a key
+   * is set); those jobs are not sent and count as deduplicated, so a tick whose jobs are all
+   * still pending costs one cheap read per chunk instead of one add script per job. The next
+   * chunk's check is sent while this chunk is being added, so a fresh tick pays one extra round
+   * trip in all (the first check). Check and add are not atomic: a key released in between (its
+   * job just finished) means that job waits for the next tick, as if this tick had come a moment
+   * earlier. A key that is not held is always sent, and BullMQ still decides.
    *
    * With a fence, three checks guard each chunk: `fence.isValid()` (the local deadline) just
-   * before it; the held-key read answers "fenced" unless the lease key holds the token (so a
-   * lost lease costs one read, no adds); and each add script itself checks the lease key in the
+   * before its read; the held-key read answers "fenced" unless the lease key holds the token (so
+   * a lost lease costs one read, no adds); and each add script itself checks the lease key in the
    * same atomic step as the add (fenced-add.ts), which closes the window between read and add.
-   * The first refusal ends the call: nothing after it is sent, nothing is retried.
+   * The first refusal ends the call: nothing after it is sent, nothing is retried (a pipeline
+   * already on its way when another is refused is refused by the lease key too: a token never
+   * comes back).
    *
-   * Chunks go one after another, each in its own turn of the event loop. If one fails the
-   * promise rejects and earlier chunks stay queued (harmless: the next tick deduplicates them).
+   * The chunk's jobs to send go in pipelines of PIPELINE_SIZE, at most PIPELINES_IN_FLIGHT per
+   * instance whatever the number of calls, each built in its own turn of the event loop, so
+   * timers and requests get in between. Chunks go one after another. If a pipeline fails the
+   * call rejects once its chunk's others settled (those not started send nothing), and earlier
+   * jobs stay queued (harmless: the next tick deduplicates them).
    */
   enqueue(jobs: readonly SyncJob[], fence?: Lease): Promise<EnqueueResult> {
     return unreachableAs(UNREACHABLE_ENQUEUE, () => this.send(jobs, fence));
@@ -94,44 +113,74 @@ export class BullMqJobQueue implements JobQueue, QueueInspector {
       chunks.push(jobs.slice(start, start + ENQUEUE_CHUNK_SIZE));
     }
     let added = 0;
-    const refuse = (reason: FencedChunk['reason'], fenced: number): EnqueueResult => {
+    let deduplicated = 0;
+    let refusal: FencedChunk['reason'] | undefined;
+    let broken = false;
+    // Everything not added and not deduplicated when the fence refused counts as fenced.
+    const refuse = (reason: FencedChunk['reason']): EnqueueResult => {
+      const fenced = jobs.length - added - deduplicated;
       this.onFenced?.({ token: fence!.token, term: fence!.term, reason, fenced });
-      return { added, deduplicated: jobs.length - added - fenced, fenced };
+      return { added, deduplicated, fenced };
     };
-    let nextHeld = chunks[0] ? this.heldKeys(chunks[0], readFence) : undefined;
-    for (let i = 0; i < chunks.length; i++) {
-      // Let timers and requests in between chunks: replies to the types' pipelines can arrive
-      // back to back, and without this yield the loop built chunk after chunk for over a second
-      // (tick-lateness bench: p99 of a 100 ms timer 1.08 s without, 0.14 s with; same speed).
-      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    // One pipeline of up to PIPELINE_SIZE adds, in its own turn of the event loop, once a slot
+    // of this instance's PIPELINES_IN_FLIGHT is free. After a refusal nothing more is sent.
+    const sendPipeline = (part: readonly SyncJob[]) =>
+      this.pipelines(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (refusal || broken) return;
+        const bulk = part.map((job) => toBulkJob(job, this.nextJobId(job, fence)));
+        let ids: readonly (string | undefined)[];
+        try {
+          ids = readFence
+            ? await addBulkFenced(this.queue, bulk, readFence.leaseKey, readFence.token)
+            : (await this.queue.addBulk(bulk)).map((job) => job.id);
+        } catch (error) {
+          broken = true;
+          throw error;
+        }
+        let refused = 0;
+        ids.forEach((id, j) => {
+          if (id === FENCED) refused++;
+          else if (id === bulk[j]?.opts.jobId) added++;
+          else deduplicated++;
+        });
+        if (refused > 0) refusal ??= 'lease-key-changed';
+      });
+    // Each chunk's read goes out while the chunk before it is added. One nobody awaits (a
+    // refusal or failure came first) must not surface as an unhandled rejection.
+    const readHeld = (chunk: readonly SyncJob[] | undefined) => {
+      if (!chunk) return undefined;
+      const read = this.heldKeys(chunk, readFence);
+      read.catch(() => {});
+      return read;
+    };
+    let nextHeld = readHeld(chunks[0]);
+    for (let i = 0; i < chunks.length && !refusal; i++) {
       const chunk = chunks[i] as readonly SyncJob[];
-      const notSent = jobs.length - i * ENQUEUE_CHUNK_SIZE;
       if (fence && !fence.isValid()) {
-        nextHeld?.catch(() => {});
-        return refuse('lease-expired', notSent);
+        refusal = 'lease-expired';
+        break;
       }
       const held = await (nextHeld as Promise<boolean[] | typeof FENCED>);
-      if (held === FENCED) return refuse('lease-key-changed', notSent);
-      const following = chunks[i + 1];
-      nextHeld = following ? this.heldKeys(following, readFence) : undefined;
-      // Awaited on the next turn; if this chunk fails first, nobody will, and that is fine.
-      nextHeld?.catch(() => {});
-      const bulk = chunk
-        .filter((_, j) => !held[j])
-        .map((job) => toBulkJob(job, this.nextJobId(job, fence)));
-      if (bulk.length === 0) continue;
-      const ids = readFence
-        ? await addBulkFenced(this.queue, bulk, readFence.leaseKey, readFence.token)
-        : (await this.queue.addBulk(bulk)).map((job) => job.id);
-      added += ids.filter((id, j) => id === bulk[j]?.opts.jobId).length;
-      const refused = ids.filter((id) => id === FENCED).length;
-      if (refused > 0) {
-        nextHeld?.catch(() => {});
-        const after = Math.max(0, jobs.length - (i + 1) * ENQUEUE_CHUNK_SIZE);
-        return refuse('lease-key-changed', refused + after);
+      if (held === FENCED) {
+        refusal = 'lease-key-changed';
+        break;
       }
+      nextHeld = readHeld(chunks[i + 1]);
+      const toSend = chunk.filter((_, j) => !held[j]);
+      deduplicated += chunk.length - toSend.length;
+      const parts: Promise<void>[] = [];
+      for (let start = 0; start < toSend.length; start += PIPELINE_SIZE) {
+        parts.push(sendPipeline(toSend.slice(start, start + PIPELINE_SIZE)));
+      }
+      // Every part settles before the call does, so none is left running behind a rejection;
+      // after a failure the ones not started yet send nothing.
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     }
-    return { added, deduplicated: jobs.length - added, fenced: 0 };
+    if (refusal) return refuse(refusal);
+    return { added, deduplicated, fenced: 0 };
   }
 
   private requireLeaseKey(): string {

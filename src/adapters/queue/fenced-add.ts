@@ -76,12 +76,10 @@ export async function addBulkFenced(
         unexpected ??= new Error(`fenced add: BullMQ chose an unexpected script (${name})`);
         throw unexpected;
       }
-      return pipeline.runCommand(fencedName(chosen.name), [
-        ...args.slice(0, chosen.keys),
-        leaseKey,
-        ...args.slice(chosen.keys),
-        token,
-      ]);
+      // BullMQ builds a fresh argument list per job and keeps no reference: extend it in place.
+      args.splice(chosen.keys, 0, leaseKey);
+      args.push(token);
+      return pipeline.runCommand(fencedName(chosen.name), args);
     },
   };
   for (const bulk of jobs) {
