@@ -87,6 +87,9 @@ export interface BudgetStatus {
 /** Manual pairs taken from the shared ledger per release pass. */
 const MANUAL_BATCH = 10_000;
 
+/** Agents a tick walks in one synchronous block before it yields (dueJobs). */
+export const TICK_BUILD_SLICE = 10_000;
+
 interface CycleState {
   /** Pairs the last tick planned. */
   size: number;
@@ -350,10 +353,14 @@ export class SchedulingService {
       // lookup: one round trip for all. Outside the working hours neither is needed.
       const breakers = closed ? Promise.resolve(null) : this.readBreakers(type, startedAt);
       const successes = this.budgeted && !closed ? this.readLastSuccesses(type) : undefined;
-      const { due, notDue } = isSharedType(type)
-        ? { due: [], notDue: 0 }
-        : this.dueAgents(type, await agents.listAgents(), await agents.activityKnown(), startedAt);
-      const built = this.spread(buildSyncJobs(type, due, startedAt));
+      const { jobs: built, notDue } = isSharedType(type)
+        ? { jobs: buildSyncJobs(type, [], startedAt), notDue: 0 }
+        : await this.dueJobs(
+            type,
+            await agents.listAgents(),
+            await agents.activityKnown(),
+            startedAt,
+          );
       const tiers = notDue > 0 ? { notDueTier: notDue } : {};
       if (closed) {
         // Nothing goes; the first tick inside the window releases what fell due.
@@ -471,27 +478,38 @@ export class SchedulingService {
   }
 
   /**
-   * The agents this tick syncs: every active one; an idle or offline one only on its turn,
-   * one tick in its tier's multiplier (0: never), picked by a stable per-agent phase so that
-   * every replica picks the same and idle agents spread over the ticks. Activity unknown (no
-   * column in the host's users table): everyone is active.
+   * The jobs this tick sends, one per agent it syncs: every active one; an idle or offline one
+   * only on its turn, one tick in its tier's multiplier (0: never), picked by a stable
+   * per-agent phase so that every replica picks the same and idle agents spread over the ticks.
+   * Activity unknown (no column in the host's users table): everyone is active. Each job is
+   * delayed by its agent's stable spread offset. A roster larger than TICK_BUILD_SLICE is walked
+   * in slices of it, each in its own turn of the event loop: 100,000 agents in one block held
+   * the loop for ~0.4 s (BENCHMARKS.md §8).
    */
-  private dueAgents(
+  private async dueJobs(
     type: SyncType,
     roster: readonly AgentActivity[],
     activityKnown: boolean,
     at: number,
-  ): { due: string[]; notDue: number } {
+  ): Promise<{ jobs: SyncJob[]; notDue: number }> {
     const rules = activityKnown ? (this.deps.tierRules ?? DEFAULT_TIER_RULES) : null;
     const multipliers = this.settingsOf(type);
     const tickIndex = Math.round(at / this.periodOf(type));
-    const due: string[] = [];
-    for (const agent of roster) {
-      const multiplier = multiplierOf(tierOf(agent.lastActivityAt, at, rules), multipliers);
-      const phase = Math.floor(agentPhase(type, agent.id) * multiplier);
-      if (dueThisTick(multiplier, tickIndex, phase)) due.push(agent.id);
+    const windowMs = this.spreadWindowOf(type);
+    const jobs: SyncJob[] = [];
+    for (let start = 0; start < roster.length; start += TICK_BUILD_SLICE) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      const end = Math.min(roster.length, start + TICK_BUILD_SLICE);
+      for (let i = start; i < end; i++) {
+        const agent = roster[i] as AgentActivity;
+        const multiplier = multiplierOf(tierOf(agent.lastActivityAt, at, rules), multipliers);
+        const phase = Math.floor(agentPhase(type, agent.id) * multiplier);
+        if (!dueThisTick(multiplier, tickIndex, phase)) continue;
+        const delayMs = spreadDelayMs(type, agent.id, windowMs);
+        jobs.push({ type, userId: agent.id, timestamp: at, delayMs });
+      }
     }
-    return { due, notDue: roster.length - due.length };
+    return { jobs, notDue: roster.length - jobs.length };
   }
 
   private get budgeted(): boolean {
@@ -782,15 +800,6 @@ export class SchedulingService {
     this.track(
       (error) => this.observe((o) => o.runLogFailed?.(error)),
       this.deps.runLog.recordRun(type, at),
-    );
-  }
-
-  /** Agent jobs get a stable per-agent delay; the single shared job goes at once. */
-  private spread(jobs: SyncJob[]): SyncJob[] {
-    return jobs.map((job) =>
-      isSharedType(job.type)
-        ? job
-        : { ...job, delayMs: spreadDelayMs(job.type, job.userId, this.spreadWindowOf(job.type)) },
     );
   }
 

@@ -161,6 +161,26 @@ describe('SchedulingService', () => {
       );
     });
 
+    // 100,000 agents built in one block held the event loop for ~0.4 s (BENCHMARKS.md §8).
+    it('walks a large roster in slices, letting the event loop in between, and sends it in one batch', async () => {
+      const fleet = Array.from({ length: 25_000 }, (_, i) => `a-${i}`);
+      const { clock, queue, start } = aScheduler({ agents: fleet });
+      await start();
+      clock.advance(10 * MINUTE);
+      let sentWhenLoopRan: number | undefined;
+      setImmediate(() => (sentWhenLoopRan = queue.batches.length));
+      await settle();
+      expect(sentWhenLoopRan).toBe(0);
+      expect(queue.batches).toHaveLength(1);
+      expect(queue.batches[0]?.map((job) => job.userId)).toEqual(fleet);
+      expect(queue.batches[0]?.[24_999]).toEqual({
+        type: 'orders',
+        userId: 'a-24999',
+        timestamp: clock.now(),
+        delayMs: spreadDelayMs('orders', 'a-24999', 60_000),
+      });
+    });
+
     it('enqueues exactly one service-account job for a shared type, even with no agents', async () => {
       const { clock, queue, agents, start } = aScheduler({ agents: [] });
       await start();
