@@ -4,7 +4,12 @@ import { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
 import { toBulkJob } from '../src/adapters/queue/bullmq-job.js';
 import { encodeJobId } from '../src/adapters/queue/job-id.js';
 import { schedulerKey } from '../src/adapters/queue/keys.js';
+import { TICK_BUILD_SLICE } from '../src/application/scheduling-service.js';
+import { DEFAULT_INTERVALS } from '../src/domain/interval.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
+import { spreadDelayMs, spreadWindowMs } from '../src/domain/spread.js';
+import { buildSyncJobs } from '../src/domain/sync-jobs.js';
+import { isSharedType, SYNC_TYPES } from '../src/domain/sync-types.js';
 import type { Lease } from '../src/domain/ports/leader-election.js';
 import { type Cost, LATENESS_PERIOD_MS, measureCost, p99 } from './cost.js';
 import {
@@ -18,7 +23,6 @@ import {
   ratios,
   spread,
   table,
-  tickBatches,
   type Benchmark,
   type BenchQueue,
   type Check,
@@ -84,23 +88,55 @@ const settledHeap = (): number => {
 };
 
 /**
- * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue: one
- * synchronous block. Timed and weighed here, outside the enqueue's measurement.
+ * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue
+ * (SchedulingService.dueJobs): per type, in slices of TICK_BUILD_SLICE agents, each job with
+ * its spread delay, one turn of the event loop per slice. Timed (in all, and the longest
+ * slice: what a timer can be held up by) and weighed here, outside the enqueue's measurement.
  */
-function build(ids: readonly string[]): { batches: SyncJob[][]; ms: number; retained: number } {
+async function build(
+  ids: readonly string[],
+): Promise<{ batches: SyncJob[][]; ms: number; sliceMs: number; retained: number }> {
   const before = settledHeap();
   const started = performance.now();
-  const batches = tickBatches(ids, Date.now());
+  const timestamp = Date.now();
+  let sliceMs = 0;
+  const batches: SyncJob[][] = [];
+  for (const type of SYNC_TYPES) {
+    if (isSharedType(type)) {
+      batches.push(buildSyncJobs(type, [], timestamp));
+      continue;
+    }
+    const windowMs = spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window');
+    const jobs: SyncJob[] = [];
+    for (let start = 0; start < ids.length; start += TICK_BUILD_SLICE) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const sliceStarted = performance.now();
+      for (const userId of ids.slice(start, start + TICK_BUILD_SLICE)) {
+        jobs.push({ type, userId, timestamp, delayMs: spreadDelayMs(type, userId, windowMs) });
+      }
+      sliceMs = Math.max(sliceMs, performance.now() - sliceStarted);
+    }
+    batches.push(jobs);
+  }
   const ms = performance.now() - started;
-  return { batches, ms, retained: settledHeap() - before };
+  return { batches, ms, sliceMs, retained: settledHeap() - before };
 }
 
 interface Measured {
   readonly scheduler: Cost[];
   readonly direct: Cost[];
   readonly buildMs: number[];
+  readonly buildSliceMs: number[];
   readonly buildRetained: number[];
+  /** Redis used_memory after the tick minus before it, bytes, per path. */
+  readonly redisMemory: Record<Path, number[]>;
   readonly total: number;
+}
+
+/** Redis' own count of the memory it holds (INFO memory, used_memory), bytes. */
+async function redisUsedMemory(bench: BenchQueue): Promise<number> {
+  const info = await bench.connection.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
 }
 
 async function measure(bench: BenchQueue): Promise<Measured> {
@@ -112,7 +148,9 @@ async function measure(bench: BenchQueue): Promise<Measured> {
   const total = AGENTS * 4 + 2;
   const costs: Record<Path, Cost[]> = { scheduler: [], direct: [] };
   const buildMs: number[] = [];
+  const buildSliceMs: number[] = [];
   const buildRetained: number[] = [];
+  const redisMemory: Record<Path, number[]> = { scheduler: [], direct: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const order: Path[] = round % 2 === 0 ? ['scheduler', 'direct'] : ['direct', 'scheduler'];
     for (const path of order) {
@@ -121,19 +159,22 @@ async function measure(bench: BenchQueue): Promise<Measured> {
       await bench.connection.set(leaseKey, token);
       // Let Redis finish freeing the previous round's keys before its CPU is read.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      const built = build(ids);
+      const built = await build(ids);
       buildMs.push(built.ms);
+      buildSliceMs.push(built.sliceMs);
       buildRetained.push(built.retained);
       let added = 0;
+      const memoryBefore = await redisUsedMemory(bench);
       costs[path].push(
         await measureCost(bench.connection, async () => {
           added = await run[path](built.batches);
         }),
       );
       if (added !== total) throw new Error(`${path}: expected ${total} jobs added, got ${added}`);
+      redisMemory[path].push((await redisUsedMemory(bench)) - memoryBefore);
     }
   }
-  return { ...costs, buildMs, buildRetained, total };
+  return { ...costs, buildMs, buildSliceMs, buildRetained, redisMemory, total };
 }
 
 export const scale: Benchmark = {
@@ -172,6 +213,13 @@ export const scale: Benchmark = {
       `${fmt(ratioOf(pick))} x`,
       `${spread(series('scheduler', pick), digits)} ${unit}`,
       `${spread(series('direct', pick), digits)} ${unit}`,
+    ]);
+    const redisMemoryPerJob = (path: Path) => m.redisMemory[path].map((bytes) => bytes / total);
+    rows.push([
+      'Redis memory per pending job (used_memory)',
+      `${fmt(median(ratios(redisMemoryPerJob('scheduler'), redisMemoryPerJob('direct'))))} x`,
+      `${spread(redisMemoryPerJob('scheduler'), 0)} B`,
+      `${spread(redisMemoryPerJob('direct'), 0)} B`,
     ]);
     const pooled = (path: Path) => m[path].flatMap((c) => [...c.lateness]);
     rows.push([
@@ -227,10 +275,12 @@ export const scale: Benchmark = {
         rows,
       ),
       '',
-      `Building the tick's ${fmtInt(total)} SyncJobs before either path (tickBatches: ` +
-        `buildSyncJobs and the spread offsets, one synchronous block): ` +
-        `${spread(m.buildMs)} ms, ${spread(m.buildRetained.map((b) => b / MB))} MB retained ` +
-        `while they are enqueued (part of the heap baseline above).`,
+      `Building the tick's ${fmtInt(total)} SyncJobs before either path (as ` +
+        `SchedulingService.dueJobs does: per type, slices of ${fmtInt(TICK_BUILD_SLICE)} agents, ` +
+        `a turn of the event loop between slices): ${spread(m.buildMs)} ms in all, the longest ` +
+        `slice ${spread(m.buildSliceMs, 1)} ms; ` +
+        `${spread(m.buildRetained.map((b) => b / MB))} MB retained while they are enqueued ` +
+        `(part of the heap baseline above).`,
       '',
       checksTable(checks),
     ].join('\n');
