@@ -30,12 +30,14 @@ export const ENQUEUE_CHUNK_SIZE = 1_000;
  * together). Measured with `npm run bench -- scale` (one tick of 400,002 jobs, BENCHMARKS.md
  * §8): one pipeline of 1,000 per chunk and type, every type at once, let 6,000 adds wait on
  * Redis together; they outlived the young generation, so the heap grew by ~480 MB and the
- * collections that freed it stalled a 100 ms timer by ~0.5 s (p99). Pipelines of 100, three
- * at a time, keep Redis as busy (it works through one script at a time anyway) with a tenth
- * of that in flight.
+ * collections that freed it stalled a 100 ms timer by ~0.5 s (p99). Of the sizes tried
+ * (100 x 3, 200 x 6, 250 x 3, 500 x 2), 500 x 2 kept Redis as busy as direct addBulk (wall
+ * time and Redis CPU per job at or under it) with the lateness p99 under 50 ms; 100 x 3 left
+ * Redis idle between round trips (1.5 x the wall time, 1.15 x its CPU per job), 200 x 6 let
+ * the timer's p99 pass 100 ms again.
  */
-export const PIPELINE_SIZE = 100;
-export const PIPELINES_IN_FLIGHT = 3;
+export const PIPELINE_SIZE = 500;
+export const PIPELINES_IN_FLIGHT = 2;
 
 /** A chunk the fence refused, and what that cost. */
 export interface FencedChunk {
