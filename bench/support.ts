@@ -244,6 +244,10 @@ export const DIRECT_CHUNK_SIZE = 1_000;
 export function schedulerPath(jobQueue: BullMqJobQueue, fence: BenchLease): TickPath {
   return async (batches) => {
     const results = await Promise.all(batches.map((batch) => jobQueue.enqueue(batch, fence.lease)));
+    // The bench's lease never expires and its key is held: a refusal means the bench is broken
+    // (a duplicate tick, which adds nothing, would otherwise pass for a cheap one).
+    const fenced = results.reduce((sum, result) => sum + result.fenced, 0);
+    if (fenced > 0) throw new Error(`${fenced} jobs fenced: the lease key lost the bench's token`);
     return results.reduce((sum, result) => sum + result.added, 0);
   };
 }
