@@ -1,6 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
+import { TICK_BUILD_SLICE } from '../src/application/scheduling-service.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
+import { spreadDelayMs } from '../src/domain/spread.js';
+import { buildSyncJobs } from '../src/domain/sync-jobs.js';
+import { isSharedType, SYNC_TYPES } from '../src/domain/sync-types.js';
 import {
   type Cost,
   type CostFigure,
@@ -22,11 +26,13 @@ import {
   emptyForCost,
   fmt,
   fmtInt,
+  median,
   progress,
+  ratios,
   schedulerPath,
   spread,
   table,
-  tickBatches,
+  tickWindowMs,
   type Benchmark,
   type BenchQueue,
   type Check,
@@ -43,23 +49,55 @@ const MAX_LATENESS_P99_MS = 100;
 type Path = 'scheduler' | 'direct';
 
 /**
- * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue: one
- * synchronous block. Timed and weighed here, outside the enqueue's measurement.
+ * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue
+ * (SchedulingService.dueJobs): per type, in slices of TICK_BUILD_SLICE agents, each job with
+ * its spread delay, one turn of the event loop per slice. Timed (in all, and the longest
+ * slice: what a timer can be held up by) and weighed here, outside the enqueue's measurement.
  */
-function build(ids: readonly string[]): { batches: SyncJob[][]; ms: number; retained: number } {
+async function build(
+  ids: readonly string[],
+): Promise<{ batches: SyncJob[][]; ms: number; sliceMs: number; retained: number }> {
   const before = settledHeap();
   const started = performance.now();
-  const batches = tickBatches(ids, Date.now());
+  const timestamp = Date.now();
+  let sliceMs = 0;
+  const batches: SyncJob[][] = [];
+  for (const type of SYNC_TYPES) {
+    if (isSharedType(type)) {
+      batches.push(buildSyncJobs(type, [], timestamp));
+      continue;
+    }
+    const windowMs = tickWindowMs(type);
+    const jobs: SyncJob[] = [];
+    for (let start = 0; start < ids.length; start += TICK_BUILD_SLICE) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const sliceStarted = performance.now();
+      for (const userId of ids.slice(start, start + TICK_BUILD_SLICE)) {
+        jobs.push({ type, userId, timestamp, delayMs: spreadDelayMs(type, userId, windowMs) });
+      }
+      sliceMs = Math.max(sliceMs, performance.now() - sliceStarted);
+    }
+    batches.push(jobs);
+  }
   const ms = performance.now() - started;
-  return { batches, ms, retained: settledHeap() - before };
+  return { batches, ms, sliceMs, retained: settledHeap() - before };
 }
 
 interface Measured {
   readonly scheduler: Cost[];
   readonly direct: Cost[];
   readonly buildMs: number[];
+  readonly buildSliceMs: number[];
   readonly buildRetained: number[];
+  /** Redis used_memory after the tick minus before it, bytes, per path. */
+  readonly redisMemory: Record<Path, number[]>;
   readonly total: number;
+}
+
+/** Redis' own count of the memory it holds (INFO memory, used_memory), bytes. */
+async function redisUsedMemory(bench: BenchQueue): Promise<number> {
+  const info = await bench.connection.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
 }
 
 async function measure(bench: BenchQueue): Promise<Measured> {
@@ -74,25 +112,30 @@ async function measure(bench: BenchQueue): Promise<Measured> {
   const total = AGENTS * 4 + 2;
   const costs: Record<Path, Cost[]> = { scheduler: [], direct: [] };
   const buildMs: number[] = [];
+  const buildSliceMs: number[] = [];
   const buildRetained: number[] = [];
+  const redisMemory: Record<Path, number[]> = { scheduler: [], direct: [] };
   for (let round = 0; round < ROUNDS; round++) {
     const order: Path[] = round % 2 === 0 ? ['scheduler', 'direct'] : ['direct', 'scheduler'];
     for (const path of order) {
       progress(`scale round ${round + 1}/${ROUNDS}: ${path}`);
       await emptyForCost(bench, fence);
-      const built = build(ids);
+      const built = await build(ids);
       buildMs.push(built.ms);
+      buildSliceMs.push(built.sliceMs);
       buildRetained.push(built.retained);
       let added = 0;
+      const memoryBefore = await redisUsedMemory(bench);
       costs[path].push(
         await measureCost(bench.connection, async () => {
           added = await run[path](built.batches);
         }),
       );
       if (added !== total) throw new Error(`${path}: expected ${total} jobs added, got ${added}`);
+      redisMemory[path].push((await redisUsedMemory(bench)) - memoryBefore);
     }
   }
-  return { ...costs, buildMs, buildRetained, total };
+  return { ...costs, buildMs, buildSliceMs, buildRetained, redisMemory, total };
 }
 
 export const scale: Benchmark = {
@@ -121,6 +164,13 @@ export const scale: Benchmark = {
       `${fmt(ratioOf(pick))} x`,
       `${spread(series('scheduler', pick), digits)} ${unit}`,
       `${spread(series('direct', pick), digits)} ${unit}`,
+    ]);
+    const redisMemoryPerJob = (path: Path) => m.redisMemory[path].map((bytes) => bytes / total);
+    rows.push([
+      'Redis memory per pending job (used_memory)',
+      `${fmt(median(ratios(redisMemoryPerJob('scheduler'), redisMemoryPerJob('direct'))))} x`,
+      `${spread(redisMemoryPerJob('scheduler'), 0)} B`,
+      `${spread(redisMemoryPerJob('direct'), 0)} B`,
     ]);
     const pooled = (path: Path) => m[path].flatMap((c) => [...c.lateness]);
     rows.push([
@@ -163,10 +213,12 @@ export const scale: Benchmark = {
         rows,
       ),
       '',
-      `Building the tick's ${fmtInt(total)} SyncJobs before either path (tickBatches: ` +
-        `buildSyncJobs and the spread offsets, one synchronous block): ` +
-        `${spread(m.buildMs)} ms, ${spread(m.buildRetained.map((b) => b / MB))} MB retained ` +
-        `while they are enqueued (part of the heap baseline above).`,
+      `Building the tick's ${fmtInt(total)} SyncJobs before either path (as ` +
+        `SchedulingService.dueJobs does: per type, slices of ${fmtInt(TICK_BUILD_SLICE)} agents, ` +
+        `a turn of the event loop between slices): ${spread(m.buildMs)} ms in all, the longest ` +
+        `slice ${spread(m.buildSliceMs, 1)} ms; ` +
+        `${spread(m.buildRetained.map((b) => b / MB))} MB retained while they are enqueued ` +
+        `(part of the heap baseline above).`,
       '',
       checksTable(checks),
     ].join('\n');

@@ -180,28 +180,29 @@ export const agentIds = (count: number): string[] =>
 
 /**
  * The batches one tick of `types` enqueues, one per type, built the way the Scheduler builds
- * them: buildSyncJobs, then each agent job delayed by its stable spread offset (default intervals).
+ * them (SchedulingService.dueJobs, every agent due): each agent job with its stable spread
+ * offset at the type's default interval, in one pass; a shared type's one job at once.
  */
 export function tickBatches(
   ids: readonly string[],
   timestamp: number,
   types: readonly SyncType[] = SYNC_TYPES,
 ): SyncJob[][] {
-  return types.map((type) =>
-    buildSyncJobs(type, ids, timestamp).map((job) =>
-      isSharedType(type)
-        ? job
-        : {
-            ...job,
-            delayMs: spreadDelayMs(
-              type,
-              job.userId,
-              spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window'),
-            ),
-          },
-    ),
-  );
+  return types.map((type) => {
+    if (isSharedType(type)) return buildSyncJobs(type, [], timestamp);
+    const windowMs = tickWindowMs(type);
+    return ids.map((userId) => ({
+      type,
+      userId,
+      timestamp,
+      delayMs: spreadDelayMs(type, userId, windowMs),
+    }));
+  });
 }
+
+/** The spread window of a type at its default interval, in the benches' `window` mode. */
+export const tickWindowMs = (type: SyncType): number =>
+  spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window');
 
 /** The fencing term of the bench's leader: any does, as long as it stays the same. */
 const TERM = 7;
