@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RedisClient } from '../src/adapters/queue/redis-client.js';
-import { percentile } from './support.js';
+import { type Check, fmt, median, percentile, ratios } from './support.js';
 
 /** What one piece of work cost, in Node and in Redis. */
 export interface Cost {
@@ -42,6 +42,12 @@ const collect = (): void => {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('global.gc is missing: run node with --expose-gc (npm run bench does)');
   for (let pass = 0; pass < 3; pass++) gc();
+};
+
+/** Heap in use after a full collection (three gc passes), bytes. */
+export const settledHeap = (): number => {
+  collect();
+  return process.memoryUsage().heapUsed;
 };
 
 /**
@@ -92,3 +98,59 @@ export async function measureCost(
 }
 
 export const p99 = (values: readonly number[]): number => percentile(values, 99);
+
+/**
+ * Issue 13's goal: the scheduler's path costs at most this many times direct addBulk's CPU per
+ * job, in Node and in Redis.
+ */
+export const MAX_CPU_RATIO = 1.1;
+
+/** One figure of a Cost, for a table row. */
+export interface CostFigure {
+  readonly label: string;
+  readonly pick: (cost: Cost) => number;
+  readonly unit: string;
+  readonly digits: number;
+}
+
+/** CPU per job in Node, in Redis (all threads) and in its main thread, `jobs` jobs per Cost. */
+export const cpuPerJob = (jobs: number): CostFigure[] => [
+  { label: 'Node CPU per job', pick: (c) => c.nodeCpuUs / jobs, unit: 'µs', digits: 1 },
+  { label: 'Redis CPU per job', pick: (c) => c.redisCpuUs / jobs, unit: 'µs', digits: 1 },
+  {
+    label: 'Redis main-thread CPU per job',
+    pick: (c) => c.redisMainCpuUs / jobs,
+    unit: 'µs',
+    digits: 1,
+  },
+];
+
+/** Median of the per-round ratios subject / baseline of one figure (rounds pair up by index). */
+export const costRatio = (
+  subject: readonly Cost[],
+  baseline: readonly Cost[],
+  pick: (cost: Cost) => number,
+): number => median(ratios(subject.map(pick), baseline.map(pick)));
+
+/**
+ * Issue 13's CPU goal as checks: Redis and Node CPU per job of the scheduler's path against
+ * direct addBulk of the same jobs (the same count on both sides, so the ratio of the totals).
+ */
+export function cpuChecks(scheduler: readonly Cost[], direct: readonly Cost[]): Check[] {
+  const redis = costRatio(scheduler, direct, (c) => c.redisCpuUs);
+  const node = costRatio(scheduler, direct, (c) => c.nodeCpuUs);
+  return [
+    {
+      label: 'Redis CPU per job vs direct addBulk',
+      target: `≤ ${MAX_CPU_RATIO} x`,
+      measured: `${fmt(redis)} x`,
+      pass: redis <= MAX_CPU_RATIO,
+    },
+    {
+      label: 'Node CPU per job vs direct addBulk',
+      target: `≤ ${MAX_CPU_RATIO} x`,
+      measured: `${fmt(node)} x`,
+      pass: node <= MAX_CPU_RATIO,
+    },
+  ];
+}

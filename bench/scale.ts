@@ -1,91 +1,52 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
-import { toBulkJob } from '../src/adapters/queue/bullmq-job.js';
-import { encodeJobId } from '../src/adapters/queue/job-id.js';
-import { schedulerKey } from '../src/adapters/queue/keys.js';
 import { TICK_BUILD_SLICE } from '../src/application/scheduling-service.js';
-import { DEFAULT_INTERVALS } from '../src/domain/interval.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
-import { spreadDelayMs, spreadWindowMs } from '../src/domain/spread.js';
+import { spreadDelayMs } from '../src/domain/spread.js';
 import { buildSyncJobs } from '../src/domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES } from '../src/domain/sync-types.js';
-import type { Lease } from '../src/domain/ports/leader-election.js';
-import { type Cost, LATENESS_PERIOD_MS, measureCost, p99 } from './cost.js';
+import {
+  type Cost,
+  type CostFigure,
+  costRatio,
+  cpuChecks,
+  cpuPerJob,
+  LATENESS_PERIOD_MS,
+  measureCost,
+  p99,
+  settledHeap,
+} from './cost.js';
 import {
   agentIds,
+  benchLease,
   checksTable,
   createBenchQueue,
+  DIRECT_CHUNK_SIZE,
+  directPath,
+  emptyForCost,
   fmt,
   fmtInt,
   median,
   progress,
   ratios,
+  schedulerPath,
   spread,
   table,
+  tickWindowMs,
   type Benchmark,
   type BenchQueue,
   type Check,
+  type TickPath,
 } from './support.js';
 
 const AGENTS = 100_000;
 const ROUNDS = 3;
-const TERM = 7;
-/** The direct path's chunk: fan-out's best direct arrangement. */
-const DIRECT_CHUNK_SIZE = 1_000;
 const MB = 1024 * 1024;
-/** Goals of issue 13 for the scheduler's path. */
-const MAX_CPU_RATIO = 1.1;
+/** Goals of issue 13 for the scheduler's path (CPU per job: MAX_CPU_RATIO in cost.ts). */
 const MAX_HEAP_GROWTH_MB = 300;
 const MAX_LATENESS_P99_MS = 100;
 
 type Path = 'scheduler' | 'direct';
-
-/**
- * The two ways one tick's jobs reach Redis, from the SyncJob batches the Scheduler hands to
- * `enqueue` (one per type, built before: see `build`); all six types side by side, and every
- * job must be added.
- * - scheduler: BullMqJobQueue.enqueue per type, fenced by a lease as the leader's ticks are.
- * - direct: queue.addBulk of the same names, data and options (toBulkJob) in chunks of 1,000,
- *   one chain per type, each chunk's objects built just before it is sent. Job ids have the
- *   same form and length as the scheduler path's (producer, term, counter, type, agent).
- */
-function paths(bench: BenchQueue, leaseKey: string, lease: Lease) {
-  const jobQueue = new BullMqJobQueue(bench.queue, leaseKey);
-  const producer = randomBytes(8).toString('base64url');
-  let seq = 0;
-  const directId = (job: SyncJob): string =>
-    encodeJobId({ producer, term: TERM, seq: ++seq, type: job.type, userId: job.userId });
-
-  const scheduler = async (batches: readonly SyncJob[][]): Promise<number> => {
-    const results = await Promise.all(batches.map((batch) => jobQueue.enqueue(batch, lease)));
-    return results.reduce((sum, result) => sum + result.added, 0);
-  };
-  const direct = async (batches: readonly SyncJob[][]): Promise<number> => {
-    const added = await Promise.all(
-      batches.map(async (batch) => {
-        let count = 0;
-        for (let start = 0; start < batch.length; start += DIRECT_CHUNK_SIZE) {
-          const bulk = batch
-            .slice(start, start + DIRECT_CHUNK_SIZE)
-            .map((job) => toBulkJob(job, directId(job)));
-          const jobs = await bench.queue.addBulk(bulk);
-          count += jobs.filter((job, i) => job.id === bulk[i]?.opts.jobId).length;
-        }
-        return count;
-      }),
-    );
-    return added.reduce((sum, count) => sum + count, 0);
-  };
-  return { scheduler, direct };
-}
-
-/** Heap in use after a full collection (measureCost also collects before it starts). */
-const settledHeap = (): number => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let pass = 0; pass < 3; pass++) gc?.();
-  return process.memoryUsage().heapUsed;
-};
 
 /**
  * The tick's SyncJobs, built the way the Scheduler builds them before it calls enqueue
@@ -106,7 +67,7 @@ async function build(
       batches.push(buildSyncJobs(type, [], timestamp));
       continue;
     }
-    const windowMs = spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window');
+    const windowMs = tickWindowMs(type);
     const jobs: SyncJob[] = [];
     for (let start = 0; start < ids.length; start += TICK_BUILD_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -140,10 +101,13 @@ async function redisUsedMemory(bench: BenchQueue): Promise<number> {
 }
 
 async function measure(bench: BenchQueue): Promise<Measured> {
-  const leaseKey = schedulerKey(bench.prefix, bench.queue.name, 'leader');
-  const token = `bench-replica:${TERM}`;
-  const lease: Lease = { token, term: TERM, isValid: () => true };
-  const run = paths(bench, leaseKey, lease);
+  const fence = benchLease(bench);
+  // The two ways one tick's jobs reach Redis (support.ts): BullMqJobQueue.enqueue fenced by
+  // the lease, and queue.addBulk of the same jobs with ids of the same form.
+  const run: Record<Path, TickPath> = {
+    scheduler: schedulerPath(new BullMqJobQueue(bench.queue, fence.key), fence),
+    direct: directPath(bench.queue, fence.lease.term),
+  };
   const ids = agentIds(AGENTS);
   const total = AGENTS * 4 + 2;
   const costs: Record<Path, Cost[]> = { scheduler: [], direct: [] };
@@ -155,10 +119,7 @@ async function measure(bench: BenchQueue): Promise<Measured> {
     const order: Path[] = round % 2 === 0 ? ['scheduler', 'direct'] : ['direct', 'scheduler'];
     for (const path of order) {
       progress(`scale round ${round + 1}/${ROUNDS}: ${path}`);
-      await bench.clear();
-      await bench.connection.set(leaseKey, token);
-      // Let Redis finish freeing the previous round's keys before its CPU is read.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await emptyForCost(bench, fence);
       const built = await build(ids);
       buildMs.push(built.ms);
       buildSliceMs.push(built.sliceMs);
@@ -191,23 +152,13 @@ export const scale: Benchmark = {
     }
     const { total } = m;
     const series = (path: Path, pick: (cost: Cost) => number) => m[path].map(pick);
-    const perJob = (us: number) => us / total;
-    const figures: { label: string; pick: (cost: Cost) => number; unit: string; digits: number }[] =
-      [
-        { label: 'wall time', pick: (c) => c.wallMs, unit: 'ms', digits: 0 },
-        { label: 'Node CPU per job', pick: (c) => perJob(c.nodeCpuUs), unit: 'µs', digits: 1 },
-        { label: 'Redis CPU per job', pick: (c) => perJob(c.redisCpuUs), unit: 'µs', digits: 1 },
-        {
-          label: 'Redis main-thread CPU per job',
-          pick: (c) => perJob(c.redisMainCpuUs),
-          unit: 'µs',
-          digits: 1,
-        },
-        { label: 'peak heap growth', pick: (c) => c.heapGrowth / MB, unit: 'MB', digits: 0 },
-        { label: 'lateness p99 (per round)', pick: (c) => p99(c.lateness), unit: 'ms', digits: 1 },
-      ];
-    const ratioOf = (pick: (cost: Cost) => number) =>
-      median(ratios(series('scheduler', pick), series('direct', pick)));
+    const figures: CostFigure[] = [
+      { label: 'wall time', pick: (c) => c.wallMs, unit: 'ms', digits: 0 },
+      ...cpuPerJob(total),
+      { label: 'peak heap growth', pick: (c) => c.heapGrowth / MB, unit: 'MB', digits: 0 },
+      { label: 'lateness p99 (per round)', pick: (c) => p99(c.lateness), unit: 'ms', digits: 1 },
+    ];
+    const ratioOf = (pick: (cost: Cost) => number) => costRatio(m.scheduler, m.direct, pick);
     const rows = figures.map(({ label, pick, unit, digits }) => [
       label,
       `${fmt(ratioOf(pick))} x`,
@@ -229,23 +180,10 @@ export const scale: Benchmark = {
       `${fmt(p99(pooled('direct')), 1)} ms (max ${fmt(Math.max(...pooled('direct')), 1)}, ${fmtInt(pooled('direct').length)} firings)`,
     ]);
 
-    const nodeRatio = ratioOf((c) => c.nodeCpuUs);
-    const redisRatio = ratioOf((c) => c.redisCpuUs);
     const heapWorst = Math.max(...series('scheduler', (c) => c.heapGrowth)) / MB;
     const latenessP99 = p99(pooled('scheduler'));
     const checks: Check[] = [
-      {
-        label: 'Redis CPU per job vs direct addBulk',
-        target: `≤ ${MAX_CPU_RATIO} x`,
-        measured: `${fmt(redisRatio)} x`,
-        pass: redisRatio <= MAX_CPU_RATIO,
-      },
-      {
-        label: 'Node CPU per job vs direct addBulk',
-        target: `≤ ${MAX_CPU_RATIO} x`,
-        measured: `${fmt(nodeRatio)} x`,
-        pass: nodeRatio <= MAX_CPU_RATIO,
-      },
+      ...cpuChecks(m.scheduler, m.direct),
       {
         label: 'peak heap growth (worst round)',
         target: `≤ ${MAX_HEAP_GROWTH_MB} MB`,

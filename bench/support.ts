@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { Queue } from 'bullmq';
+import type { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
+import { toBulkJob } from '../src/adapters/queue/bullmq-job.js';
 import {
   closeQueue,
   createBullMqQueue,
   type BullMqQueueHandle,
 } from '../src/adapters/queue/create-queue.js';
+import { encodeJobId } from '../src/adapters/queue/job-id.js';
+import { schedulerKey } from '../src/adapters/queue/keys.js';
 import { DEFAULT_INTERVALS } from '../src/domain/interval.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
+import type { Lease } from '../src/domain/ports/leader-election.js';
 import { spreadDelayMs, spreadWindowMs } from '../src/domain/spread.js';
 import { buildSyncJobs } from '../src/domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES, type SyncType } from '../src/domain/sync-types.js';
@@ -174,25 +180,118 @@ export const agentIds = (count: number): string[] =>
 
 /**
  * The batches one tick of `types` enqueues, one per type, built the way the Scheduler builds
- * them: buildSyncJobs, then each agent job delayed by its stable spread offset (default intervals).
+ * them (SchedulingService.dueJobs, every agent due): each agent job with its stable spread
+ * offset at the type's default interval, in one pass; a shared type's one job at once.
  */
 export function tickBatches(
   ids: readonly string[],
   timestamp: number,
   types: readonly SyncType[] = SYNC_TYPES,
 ): SyncJob[][] {
-  return types.map((type) =>
-    buildSyncJobs(type, ids, timestamp).map((job) =>
-      isSharedType(type)
-        ? job
-        : {
-            ...job,
-            delayMs: spreadDelayMs(
-              type,
-              job.userId,
-              spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window'),
-            ),
-          },
-    ),
-  );
+  return types.map((type) => {
+    if (isSharedType(type)) return buildSyncJobs(type, [], timestamp);
+    const windowMs = tickWindowMs(type);
+    return ids.map((userId) => ({
+      type,
+      userId,
+      timestamp,
+      delayMs: spreadDelayMs(type, userId, windowMs),
+    }));
+  });
+}
+
+/** The spread window of a type at its default interval, in the benches' `window` mode. */
+export const tickWindowMs = (type: SyncType): number =>
+  spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window');
+
+/** The fencing term of the bench's leader: any does, as long as it stays the same. */
+const TERM = 7;
+
+/**
+ * The leader's lease as a bench holds it: the lease key under the bench queue's prefix and a
+ * lease that never expires locally. `hold()` writes the token into the key (`clear()` deletes it).
+ */
+export interface BenchLease {
+  readonly key: string;
+  readonly lease: Lease;
+  hold(): Promise<void>;
+}
+
+export function benchLease(bench: BenchQueue): BenchLease {
+  const key = schedulerKey(bench.prefix, bench.queue.name, 'leader');
+  const token = `bench-replica:${TERM}`;
+  return {
+    key,
+    lease: { token, term: TERM, isValid: () => true },
+    hold: async () => {
+      await bench.connection.set(key, token);
+    },
+  };
+}
+
+/**
+ * One way a tick's jobs reach Redis, from the SyncJob batches the Scheduler hands to `enqueue`
+ * (one per type, built before); all types side by side. Returns how many jobs were added.
+ */
+export type TickPath = (batches: readonly SyncJob[][]) => Promise<number>;
+
+/** The direct path's chunk: fan-out's best direct arrangement. */
+export const DIRECT_CHUNK_SIZE = 1_000;
+
+/**
+ * The scheduler's path: `jobQueue.enqueue` per type, fenced by the lease as the leader's ticks
+ * are (`jobQueue` must know `fence.key`).
+ */
+export function schedulerPath(jobQueue: BullMqJobQueue, fence: BenchLease): TickPath {
+  return async (batches) => {
+    const results = await Promise.all(batches.map((batch) => jobQueue.enqueue(batch, fence.lease)));
+    // The bench's lease never expires and its key is held: a refusal means the bench is broken
+    // (a duplicate tick, which adds nothing, would otherwise pass for a cheap one).
+    const fenced = results.reduce((sum, result) => sum + result.fenced, 0);
+    if (fenced > 0) throw new Error(`${fenced} jobs fenced: the lease key lost the bench's token`);
+    return results.reduce((sum, result) => sum + result.added, 0);
+  };
+}
+
+/**
+ * Direct use of BullMQ: queue.addBulk of the same names, data and options (toBulkJob) in chunks
+ * of 1,000, one chain per type, each chunk's objects built just before it is sent. Job ids have
+ * the same form and length as the scheduler path's (producer, term, counter, type, agent), so
+ * the count of added jobs is exact (a deduplicated job comes back with its holder's id).
+ */
+export function directPath(queue: Queue, term: number): TickPath {
+  const producer = randomBytes(8).toString('base64url');
+  let seq = 0;
+  const directId = (job: SyncJob): string =>
+    encodeJobId({ producer, term, seq: ++seq, type: job.type, userId: job.userId });
+  return async (batches) => {
+    const added = await Promise.all(
+      batches.map(async (batch) => {
+        let count = 0;
+        for (let start = 0; start < batch.length; start += DIRECT_CHUNK_SIZE) {
+          const bulk = batch
+            .slice(start, start + DIRECT_CHUNK_SIZE)
+            .map((job) => toBulkJob(job, directId(job)));
+          const jobs = await queue.addBulk(bulk);
+          count += jobs.filter((job, i) => job.id === bulk[i]?.opts.jobId).length;
+        }
+        return count;
+      }),
+    );
+    return added.reduce((sum, count) => sum + count, 0);
+  };
+}
+
+/** How long Redis gets to free the keys of an emptied queue before its CPU is read. */
+const REDIS_SETTLE_MS = 1_000;
+
+/**
+ * Empties the queue before a tick whose cost is measured: `clear()`, the lease held again, then
+ * a pause. Redis frees large values (a queue's sorted sets) of UNLINKed keys in a background
+ * thread, and INFO cpu counts every thread: that work must be over before the tick's CPU is read.
+ */
+export async function emptyForCost(bench: BenchQueue, fence: BenchLease): Promise<void> {
+  await bench.clear();
+  await fence.hold();
+  await new Promise((resolve) => setTimeout(resolve, REDIS_SETTLE_MS));
 }
