@@ -20,7 +20,18 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  // Every client from the moment the pool makes it, still opening its connection too, until
+  // its socket closes (pg emits 'end' then): the ones endPool may have to cut.
+  const clients = new Set<pg.Client>();
+  class TrackedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      clients.add(this);
+      this.once('end', () => clients.delete(this));
+    }
+  }
   const pool = new pg.Pool({
+    Client: TrackedClient,
     connectionString: databaseUrl,
     // A tick reads the agents and both breakers at once, and records its run and what it
     // sent; the admin API and the gauges read beside it. Ten keeps a slow database (500 ms a
@@ -38,27 +49,26 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
   });
   // Without a listener, an idle client's error is an unhandled 'error' event: a crash.
   pool.on('error', (error) => options.onError?.(error));
-  const clients = new Set<pg.Client>();
-  pool.on('connect', (client) => clients.add(client));
-  pool.on('remove', (client) => clients.delete(client));
   CLIENTS.set(pool, clients);
   return pool;
 }
 
-/** Every open client of a pool made by createPool, idle or checked out (for endPool). */
+/** Every client of a createPool pool whose socket is open: idle, checked out or connecting. */
 const CLIENTS = new WeakMap<pg.Pool, Set<pg.Client>>();
 
 /**
  * Ends the pool at shutdown, waiting at most `graceMs` for the clients still checked out (a
  * query waiting on a partitioned server would hold one until its query timeout, 11 s, and
- * keep the process past its shutdown deadline: RELIABILITY.md, finding 4), and for idle
+ * keep the process past its shutdown deadline: RELIABILITY.md, finding 4), for clients still
+ * opening a connection (held by a partition until the connection timeout, 5 s), and for idle
  * clients to say goodbye; then cuts the sockets of every client left, and the pool ends.
  */
 export async function endPool(pool: pg.Pool, graceMs: number): Promise<void> {
+  const clients = CLIENTS.get(pool) ?? new Set<pg.Client>();
   const ended = pool.end();
   let timer: NodeJS.Timeout | undefined;
   const inTime = await Promise.race([
-    ended.then(() => true),
+    ended.then(() => socketsClosed(clients)).then(() => true),
     new Promise<false>((resolve) => (timer = setTimeout(resolve, graceMs, false))),
   ]);
   clearTimeout(timer);
@@ -68,6 +78,18 @@ export async function endPool(pool: pg.Pool, graceMs: number): Promise<void> {
   // at once, fails a query in flight, and the pool drops the client.
   for (const client of CLIENTS.get(pool) ?? []) socketOf(client)?.destroy();
   await ended;
+}
+
+/** Resolves once every client in `clients` has closed its socket. */
+function socketsClosed(clients: Set<pg.Client>): Promise<void> {
+  return new Promise((resolve) => {
+    // TrackedClient's own 'end' listener, registered first, has removed the client by then.
+    const check = (): void => {
+      if (clients.size === 0) resolve();
+    };
+    for (const client of clients) client.once('end', check);
+    check();
+  });
 }
 
 /** pg keeps a client's socket on `connection.stream` and offers no public way to cut it. */
