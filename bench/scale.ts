@@ -2,8 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { BullMqJobQueue } from '../src/adapters/queue/bullmq-job-queue.js';
 import { TICK_BUILD_SLICE } from '../src/application/scheduling-service.js';
 import type { SyncJob } from '../src/domain/ports/job-queue.js';
-import { spreadDelayMs } from '../src/domain/spread.js';
-import { buildSyncJobs } from '../src/domain/sync-jobs.js';
 import { isSharedType, SYNC_TYPES } from '../src/domain/sync-types.js';
 import {
   type Cost,
@@ -32,7 +30,7 @@ import {
   schedulerPath,
   spread,
   table,
-  tickWindowMs,
+  tickBatches,
   type Benchmark,
   type BenchQueue,
   type Check,
@@ -64,17 +62,15 @@ async function build(
   const batches: SyncJob[][] = [];
   for (const type of SYNC_TYPES) {
     if (isSharedType(type)) {
-      batches.push(buildSyncJobs(type, [], timestamp));
+      batches.push(...tickBatches([], timestamp, [type]));
       continue;
     }
-    const windowMs = tickWindowMs(type);
     const jobs: SyncJob[] = [];
     for (let start = 0; start < ids.length; start += TICK_BUILD_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
       const sliceStarted = performance.now();
-      for (const userId of ids.slice(start, start + TICK_BUILD_SLICE)) {
-        jobs.push({ type, userId, timestamp, delayMs: spreadDelayMs(type, userId, windowMs) });
-      }
+      const [slice] = tickBatches(ids.slice(start, start + TICK_BUILD_SLICE), timestamp, [type]);
+      for (const job of slice ?? []) jobs.push(job);
       sliceMs = Math.max(sliceMs, performance.now() - sliceStarted);
     }
     batches.push(jobs);

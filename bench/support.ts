@@ -201,7 +201,7 @@ export function tickBatches(
 }
 
 /** The spread window of a type at its default interval, in the benches' `window` mode. */
-export const tickWindowMs = (type: SyncType): number =>
+const tickWindowMs = (type: SyncType): number =>
   spreadWindowMs(DEFAULT_INTERVALS[type] * 60_000, 'window');
 
 /** The fencing term of the bench's leader: any does, as long as it stays the same. */

@@ -12,7 +12,8 @@
  *    keys as an unfenced enqueue does (its MGET compares the lease key in JS first);
  * 3. the fenced add scripts no longer compare the lease key with the token.
  * 3 (and 2's script, should one run fenced) are Lua lines that answer FENCED; they are stripped
- * from the scripts as ioredis defines them. Each patch logs one `soak_fault_injection` line, which the soak looks for.
+ * from the scripts as ioredis defines them. Each patch logs one `soak_fault_injection` line,
+ * which the soak looks for.
  */
 import { Redis } from 'ioredis';
 import type * as ElectionModule from '../src/adapters/queue/redis-leader-election.js';

@@ -1,20 +1,29 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
 import { createPool, endPool } from '../../src/adapters/postgres/pool.js';
 import { proxyPostgres, throughProxy } from '../support/fault-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { TcpProxy } from '../support/tcp-proxy.js';
 
 const GRACE_MS = 200;
 /** Far beyond the grace: a pool that waits for anything in the partition waits this long. */
 const CONNECT_TIMEOUT_MS = 60_000;
 const STILL_WAITING = 10_000;
 
-/** 'ended' if the pool ended within STILL_WAITING ms; the partition never lets go on its own. */
-const endedInTime = (pool: ReturnType<typeof createPool>) =>
+/** `outcome` once `promise` settles within STILL_WAITING ms, else `late`. */
+const within = (promise: Promise<unknown>, outcome: string, late: string) =>
   Promise.race([
-    endPool(pool, GRACE_MS).then(() => 'ended'),
-    new Promise((resolve) => setTimeout(resolve, STILL_WAITING, 'still waiting')),
+    promise.then(() => outcome),
+    new Promise((resolve) => setTimeout(resolve, STILL_WAITING, late)),
   ]);
+
+/** 'ended' if the pool ended in time; the partition never lets go on its own. */
+const endedInTime = (pool: pg.Pool) => within(endPool(pool, GRACE_MS), 'ended', 'still waiting');
+
+/** A pool through `proxy`, whose own connection timeout never comes into it. */
+const poolThrough = (db: TestDatabase, proxy: TcpProxy) =>
+  createPool(throughProxy(db.url, proxy), { connectionTimeoutMs: CONNECT_TIMEOUT_MS });
 
 // Shutdown ends the pools with endPool (src/adapters/postgres/module.ts); a pool that waits on
 // a partitioned server keeps the process past its shutdown deadline, which exits 1.
@@ -30,9 +39,7 @@ describe('endPool while PostgreSQL is partitioned', () => {
   it('cuts a connected client whose query waits on the partition', async () => {
     const proxy = await proxyPostgres(db.url);
     try {
-      const pool = createPool(throughProxy(db.url, proxy), {
-        connectionTimeoutMs: CONNECT_TIMEOUT_MS,
-      });
+      const pool = poolThrough(db, proxy);
       await pool.query('select 1');
       proxy.blackhole();
       const query = pool.query('select 1').then(
@@ -53,19 +60,13 @@ describe('endPool while PostgreSQL is partitioned', () => {
   it('closes the socket of an idle client the partition keeps from saying goodbye', async () => {
     const proxy = await proxyPostgres(db.url);
     try {
-      const pool = createPool(throughProxy(db.url, proxy), {
-        connectionTimeoutMs: CONNECT_TIMEOUT_MS,
-      });
+      const pool = poolThrough(db, proxy);
       const client = await pool.connect();
-      const socketClosed = once(client, 'end').then(() => 'closed');
+      const socketClosed = once(client, 'end');
       client.release();
       proxy.blackhole();
       expect(await endedInTime(pool)).toBe('ended');
-      const outcome = await Promise.race([
-        socketClosed,
-        new Promise((resolve) => setTimeout(resolve, STILL_WAITING, 'still open')),
-      ]);
-      expect(outcome).toBe('closed');
+      expect(await within(socketClosed, 'closed', 'still open')).toBe('closed');
     } finally {
       await proxy.stop();
     }
@@ -78,9 +79,7 @@ describe('endPool while PostgreSQL is partitioned', () => {
     const proxy = await proxyPostgres(db.url);
     try {
       proxy.blackhole();
-      const pool = createPool(throughProxy(db.url, proxy), {
-        connectionTimeoutMs: CONNECT_TIMEOUT_MS,
-      });
+      const pool = poolThrough(db, proxy);
       const query = pool.query('select 1').then(
         () => 'answered',
         () => 'failed',

@@ -85,12 +85,13 @@ export async function heldDedupKeys(
   // key held (every key of a fresh tick): nothing to decide, no script either; that saves one
   // script run of n reads per chunk. A key set after this read is BullMQ's add's to refuse, as
   // it is for a key the script sees free; the add scripts check the fence again themselves.
-  const read = await reader.mget([...(fence ? [fence.leaseKey] : []), ...dedupKeys]);
+  const leaseKeys = fence ? [fence.leaseKey] : [];
+  const read = await reader.mget([...leaseKeys, ...dedupKeys]);
   if (fence && read[0] !== fence.token) return FENCED;
   const holders = fence ? read.slice(1) : read;
   if (holders.every((jobId) => jobId === null)) return holders.map(() => false);
   const jobKeys = holders.flatMap((jobId) => (jobId === null ? [] : [queue.toKey(jobId)]));
-  const keys = [...(fence ? [fence.leaseKey] : []), ...dedupKeys, ...jobKeys];
+  const keys = [...leaseKeys, ...dedupKeys, ...jobKeys];
   const reply = (await client.runCommand(COMMAND, [
     keys.length,
     ...keys,
